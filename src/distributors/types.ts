@@ -1,0 +1,122 @@
+// The one interface every distributor adapter implements. The workflow and activities only
+// ever see these types; everything distributor-specific stays inside the adapter module.
+import type { z } from 'zod';
+import type { CanonicalCarrier } from '../carriers';
+import type { HttpClientFactory } from '../http';
+
+export const DISTRIBUTOR_CODES = ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic'] as const;
+export type DistributorCode = (typeof DISTRIBUTOR_CODES)[number];
+
+export interface ShipTo {
+  name: string;
+  company?: string;
+  address1: string;
+  address2?: string;
+  city: string;
+  state: string;
+  postalCode: string;
+  country: string;
+  phone?: string;
+  email?: string;
+}
+
+export interface PurchaseOrderLine {
+  lineId: string;
+  distributorSku: string;
+  quantity: number;
+}
+
+export interface PurchaseOrderRequest {
+  poNumber: string;
+  shipTo: ShipTo;
+  lines: PurchaseOrderLine[];
+}
+
+export interface PlacedOrder {
+  /** The distributor's own order/reference number (WPS order_number, PU reference_number, …). */
+  distributorOrderId: string;
+}
+
+export interface DistributorShipment {
+  /** Alphanumeric tracking (or, for freight, the PRO number kept in freightNumber). */
+  trackingNumber: string;
+  carrier: CanonicalCarrier;
+  /** The distributor's own service code, e.g. WPS `UP2D`. */
+  service?: string;
+  /** ISO-8601 UTC. */
+  shippedAt: string;
+  /** Which distributor SKUs (and how many) travel under this tracking number. Empty = unknown. */
+  lines: { distributorSku: string; quantity: number }[];
+  /** Where the distributor shipped it from, if it says so. */
+  warehouse?: string;
+  freightNumber?: string;
+}
+
+export interface FoundOrder {
+  distributorOrderId: string;
+  /** The distributor's status words, joined; informational only. */
+  status: string;
+  shipments: DistributorShipment[];
+}
+
+export interface StockLevel {
+  distributorSku: string;
+  /** False when the distributor says the item cannot be ordered (discontinued, NLA, …). */
+  orderable: boolean;
+  warehouses: { code: string; quantity: number }[];
+}
+
+/** Field limits checked before an order is sent (pre-flight), in the distributor's own terms. */
+export interface DistributorLimits {
+  poNumberMaxLength: number;
+  /** Allowed PO characters. */
+  poNumberPattern: RegExp;
+  nameMaxLength?: number;
+  address1MaxLength?: number;
+  address2MaxLength?: number;
+  cityMaxLength?: number;
+  stateLength?: number;
+  postalCodeMaxLength?: number;
+  phoneMaxLength?: number;
+  emailMaxLength?: number;
+}
+
+/** What every adapter method may rely on from its surroundings. */
+export interface AdapterContext {
+  /** Replaces scheme, host and port of the production URL (staging host or simulator). */
+  baseUrl?: string;
+  http: HttpClientFactory;
+}
+
+export interface DistributorAdapter {
+  readonly code: DistributorCode;
+  /** Cheap read-only call; throws DistributorError code `credentials_rejected` when refused. */
+  verifyCredentials(): Promise<void>;
+  /**
+   * Looks the PO up at the distributor. Returns null only when the distributor positively says
+   * it has no order under this PO. Used after an ambiguous failure and to pull tracking.
+   */
+  findOrder(poNumber: string, hint?: { distributorOrderId?: string }): Promise<FoundOrder | null>;
+  /**
+   * Places the order. Callers must have ruled out an earlier order under the same PO with
+   * findOrder first whenever an earlier attempt may have reached the distributor.
+   */
+  placeOrder(order: PurchaseOrderRequest): Promise<PlacedOrder>;
+  /** Live stock for the given distributor SKUs. */
+  checkStock(distributorSkus: string[]): Promise<StockLevel[]>;
+}
+
+export interface DistributorModule<Creds = unknown> {
+  code: DistributorCode;
+  displayName: string;
+  /** Documented production base (scheme + host [+ port]); paths are appended by the adapter. */
+  productionBaseUrl: string;
+  /** The distributor's own warehouse codes. */
+  warehouses: readonly string[];
+  limits: DistributorLimits;
+  /** Credential fields accepted by PUT /v1/connections/distributors/:code. */
+  credentialsSchema: z.ZodType<Creds>;
+  /** The credential values masked for responses (e.g. `{ apiToken: '••••abcd' }`). */
+  mask(creds: Creds): Record<string, string>;
+  create(creds: Creds, ctx: AdapterContext): DistributorAdapter;
+}

@@ -1,0 +1,66 @@
+// One error type for every distributor and marketplace failure, so activities can decide
+// retry vs. "a person must act" without knowing which API answered.
+
+/**
+ * - `transient`: nothing was committed upstream (or re-sending is harmless); retry with backoff.
+ * - `ambiguous`: a write may have been committed (timeout after send, connection reset, 5xx on a
+ *   write); look the thing up before re-sending.
+ * - `permanent`: the upstream refused for a business or input reason; re-sending unchanged
+ *   will fail again, a person must act.
+ */
+export type FailureKind = 'transient' | 'ambiguous' | 'permanent';
+
+/** Machine codes a dealer-facing UI can switch on. */
+export type RefusalCode =
+  | 'credentials_rejected'
+  | 'account_setup_required'
+  | 'sku_not_orderable'
+  | 'out_of_stock'
+  | 'address_rejected'
+  | 'invalid_request'
+  | 'duplicate_po'
+  | 'restricted_item'
+  | 'tracking_rejected'
+  | 'order_not_found'
+  | 'throttled'
+  | 'upstream_unavailable'
+  | 'timeout'
+  | 'network_error';
+
+export class ExternalCallError extends Error {
+  override readonly name = 'ExternalCallError';
+  constructor(
+    readonly kind: FailureKind,
+    readonly code: RefusalCode,
+    /** A sentence a dealer understands (no secrets, no stack). */
+    message: string,
+    readonly details: {
+      target?: string;
+      httpStatus?: number;
+      /** Milliseconds the upstream asked us to wait (Retry-After or its own signal). */
+      retryAfterMs?: number;
+      upstreamCode?: string;
+    } = {},
+  ) {
+    super(message);
+  }
+
+  get retryable(): boolean {
+    return this.kind !== 'permanent';
+  }
+}
+
+export function isExternalCallError(e: unknown): e is ExternalCallError {
+  return e instanceof ExternalCallError;
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs) && secs >= 0) return Math.round(secs * 1000);
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}

@@ -1,0 +1,2 @@
+// Placeholder until the Temporal/Postgres global setup lands.
+export default async function globalSetup(): Promise<void> {}
