@@ -122,7 +122,7 @@ async function takeToken(key: string, perSecond: number): Promise<void> {
   return turn;
 }
 
-export function createHttpClientFactory(recorder?: CallRecorder): HttpClientFactory {
+export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: { timeoutCapMs?: number } = {}): HttpClientFactory {
   return (opts) => {
     const secrets = opts.secrets ?? [];
     const record = (r: CallRecord) => {
@@ -161,7 +161,7 @@ export function createHttpClientFactory(recorder?: CallRecorder): HttpClientFact
             throwHttpErrors: false,
             retry: 0,
             followRedirect: false,
-            timeout: { request: req.timeoutMs ?? opts.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+            timeout: { request: Math.min(req.timeoutMs ?? opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, factoryOpts.timeoutCapMs ?? Number.POSITIVE_INFINITY) },
           });
           const body = res.body;
           record({

@@ -1,1 +1,4 @@
-export default async function globalTeardown(): Promise<void> {}
+export default async function globalTeardown(): Promise<void> {
+  const server = (globalThis as { __temporal?: { stop(): Promise<void> } }).__temporal;
+  if (server) await server.stop();
+}

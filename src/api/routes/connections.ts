@@ -1,0 +1,112 @@
+// Connections: credentials are verified with a cheap read-only call, sealed, and only ever
+// shown masked. Neither the body nor the error messages echo a secret.
+import { z } from 'zod';
+import type { ZodApp } from '../app';
+import { tenantOf } from '../auth';
+import { ApiError } from '../errors';
+import {
+  ConnectionResponse,
+  ConnectionsResponse,
+  DistributorConnectionBody,
+  ErrorBody,
+  KNOWN_DISTRIBUTORS,
+  KNOWN_MARKETPLACES,
+  MarketplaceConnectionBody,
+} from '../schemas';
+import { createCallLog } from '../../call-log';
+import { listConnections, saveConnection, type ConnectionKind, type ConnectionRow } from '../../connections';
+import { distributorModule } from '../../distributors/registry';
+import { isExternalCallError } from '../../external-errors';
+import { marketplaceModule } from '../../marketplaces/registry';
+
+function connectionView(row: ConnectionRow) {
+  return { code: row.code, enabled: row.enabled, verifiedAt: row.verifiedAt, baseUrl: row.baseUrl, ...row.masked };
+}
+
+function unsupported(kind: ConnectionKind, code: string, known: readonly string[]): ApiError {
+  const planned = known.includes(code) ? ' is not supported yet' : ' is not a known code';
+  return new ApiError(400, 'validation_failed', `${kind} code "${code}"${planned}`, [{ path: 'params.code', message: `unsupported ${kind} "${code}"` }]);
+}
+
+export async function connectionRoutes(app: ZodApp) {
+  const { sql, config } = app.deps;
+
+  async function verifyAndSave(
+    kind: ConnectionKind,
+    tenantId: string,
+    code: string,
+    body: Record<string, unknown>,
+  ) {
+    const mod = kind === 'distributor' ? distributorModule(code) : marketplaceModule(code);
+    if (!mod) throw unsupported(kind, code, kind === 'distributor' ? KNOWN_DISTRIBUTORS : KNOWN_MARKETPLACES);
+    const { baseUrl, enabled, ...rest } = body as { baseUrl?: string; enabled?: boolean };
+    const parsed = mod.credentialsSchema.safeParse(rest);
+    if (!parsed.success) {
+      const details = parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
+      throw new ApiError(400, 'validation_failed', `Invalid ${mod.displayName} credentials: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+    }
+    const calls = createCallLog(sql, { tenantId, operation: `verify_${kind}` });
+    try {
+      await mod.create(parsed.data, { baseUrl, http: calls.http }).verifyCredentials();
+    } catch (err) {
+      if (isExternalCallError(err) && err.kind === 'permanent') {
+        throw new ApiError(422, 'credentials_rejected', `${mod.displayName} refused these credentials: ${err.message}`);
+      }
+      if (isExternalCallError(err)) {
+        throw new ApiError(502, 'upstream_unavailable', `${mod.displayName} could not be reached to verify the credentials (${err.message}); try again`);
+      }
+      throw err;
+    } finally {
+      await calls.flush();
+    }
+    const row = await saveConnection(sql, config.credentialKeys, kind, tenantId, code, parsed.data, mod.mask(parsed.data), {
+      baseUrl,
+      enabled,
+    });
+    return connectionView(row);
+  }
+
+  const responses = { 200: ConnectionResponse, 400: ErrorBody, 401: ErrorBody, 422: ErrorBody, 502: ErrorBody };
+  app.put(
+    '/v1/connections/distributors/:code',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Connect a distributor account (credentials verified, then stored encrypted)',
+        params: z.object({ code: z.string().min(1).max(40) }),
+        body: DistributorConnectionBody,
+        response: responses,
+      },
+    },
+    async (req) => verifyAndSave('distributor', tenantOf(req).id, req.params.code, req.body),
+  );
+  app.put(
+    '/v1/connections/marketplaces/:code',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        tags: ['connections'],
+        summary: 'Connect a marketplace account (credentials verified, then stored encrypted)',
+        params: z.object({ code: z.string().min(1).max(40) }),
+        body: MarketplaceConnectionBody,
+        response: responses,
+      },
+    },
+    async (req) => verifyAndSave('marketplace', tenantOf(req).id, req.params.code, req.body),
+  );
+  app.get(
+    '/v1/connections',
+    {
+      config: { auth: 'tenant' },
+      schema: { tags: ['connections'], summary: 'Both lists of connections, masked', response: { 200: ConnectionsResponse, 401: ErrorBody } },
+    },
+    async (req) => {
+      const t = tenantOf(req);
+      return {
+        distributors: (await listConnections(sql, 'distributor', t.id)).map(connectionView),
+        marketplaces: (await listConnections(sql, 'marketplace', t.id)).map(connectionView),
+      };
+    },
+  );
+}

@@ -1,0 +1,259 @@
+// The REST contract (DESIGN.md, v1) as zod schemas: the single source of validation, the
+// handlers' types and the OpenAPI document at /docs/json.
+import { z } from 'zod';
+import { DISTRIBUTOR_CODES } from '../distributors/types';
+import { MARKETPLACE_CODES } from '../marketplaces/types';
+
+export const ErrorBody = z.object({
+  error: z.string().describe('machine code, e.g. validation_failed, not_found'),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+const id = (what: string, max = 64) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, `${what} may contain letters, digits, '.', '_', ':' and '-'`);
+
+export const PssOrderId = id('pssOrderId');
+export const DistributorCodeParam = z.string().min(1).max(40);
+
+// ---- admin
+export const CreateTenantBody = z.object({ name: z.string().trim().min(1).max(200) });
+export const TenantResponse = z.object({
+  id: z.string().uuid(),
+  name: z.string(),
+  apiKey: z.string().optional(),
+  orderAutomation: z.object({ enabled: z.boolean() }),
+});
+export const OrderAutomationBody = z.object({ enabled: z.boolean() });
+
+// ---- connections
+export const DistributorConnectionBody = z
+  .object({
+    apiToken: z.string().min(1).max(500).optional(),
+    dealerNumber: z.string().min(1).max(50).optional(),
+    customerNumber: z.string().min(1).max(50).optional(),
+    apiKey: z.string().min(1).max(500).optional(),
+    baseUrl: z.string().url().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .describe('wps {apiToken}; parts-unlimited {dealerNumber, apiKey}; tucker-rocky {customerNumber, apiKey}; automatic {apiToken}');
+export const MarketplaceConnectionBody = z
+  .object({
+    accessToken: z.string().min(1).max(4000).optional(),
+    marketplaceId: z.string().min(1).max(50).optional(),
+    clientId: z.string().min(1).max(500).optional(),
+    clientSecret: z.string().min(1).max(500).optional(),
+    shopDomain: z.string().min(1).max(255).optional(),
+    baseUrl: z.string().url().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .describe('ebay {accessToken}; amazon {accessToken, marketplaceId}; walmart {clientId, clientSecret}; shopify {shopDomain, accessToken}');
+export const ConnectionResponse = z
+  .object({
+    code: z.string(),
+    enabled: z.boolean(),
+    verifiedAt: z.string().nullable(),
+    baseUrl: z.string().nullable(),
+  })
+  .catchall(z.unknown());
+export const ConnectionsResponse = z.object({
+  distributors: z.array(ConnectionResponse),
+  marketplaces: z.array(ConnectionResponse),
+});
+
+// ---- warehouse rules and catalog
+export const WarehouseRuleBody = z.object({
+  leadTimeDays: z.number().int().min(0).max(365),
+  excluded: z.boolean().optional(),
+});
+export const WarehouseRuleResponse = z.object({
+  distributor: z.string(),
+  warehouse: z.string(),
+  leadTimeDays: z.number(),
+  excluded: z.boolean(),
+});
+
+const Money = z.number().min(0).max(1_000_000);
+export const ProductBody = z.object({
+  title: z.string().max(500).optional(),
+  offers: z
+    .array(
+      z.object({
+        distributor: z.string().min(1).max(40),
+        distributorSku: z.string().min(1).max(60),
+        unitCost: Money,
+        dropshipFee: Money.optional(),
+        warehouses: z.array(z.object({ code: z.string().min(1).max(20), quantity: z.number().int().min(0) })).max(50),
+      }),
+    )
+    .max(20),
+});
+export const ProductResponse = z.object({
+  sku: z.string(),
+  title: z.string().nullable(),
+  offers: z.array(
+    z.object({
+      distributor: z.string(),
+      distributorSku: z.string(),
+      unitCost: z.number(),
+      dropshipFee: z.number(),
+      landedCost: z.number(),
+      dropshippable: z.boolean(),
+      warehouses: z.array(z.object({ code: z.string(), quantity: z.number(), leadTimeDays: z.number(), excluded: z.boolean() })),
+    }),
+  ),
+});
+
+// ---- dropships
+export const ShipToSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  company: z.string().trim().max(100).optional(),
+  address1: z.string().trim().min(1).max(100),
+  address2: z.string().trim().max(100).optional(),
+  city: z.string().trim().min(1).max(60),
+  state: z.string().trim().min(1).max(30),
+  postalCode: z.string().trim().min(1).max(20),
+  country: z.string().trim().length(2, 'country is an ISO 3166 two-letter code'),
+  phone: z.string().trim().max(30).optional(),
+  email: z.string().trim().email().max(100).optional(),
+});
+
+export const CreateDropshipBody = z.object({
+  pssOrderId: PssOrderId,
+  marketplace: z.object({ code: z.string().min(1).max(40), orderId: z.string().min(1).max(100) }),
+  shipTo: ShipToSchema,
+  lines: z
+    .array(
+      z.object({
+        lineId: id('lineId'),
+        marketplaceLineId: z.string().min(1).max(100),
+        sku: z.string().min(1).max(60),
+        quantity: z.number().int().min(1).max(9999),
+      }),
+    )
+    .min(1)
+    .max(100)
+    .refine((ls) => new Set(ls.map((l) => l.lineId)).size === ls.length, 'lineId must be unique within the dropship'),
+});
+export type CreateDropshipBody = z.infer<typeof CreateDropshipBody>;
+
+const CandidateSchema = z.object({
+  distributor: z.string(),
+  distributorSku: z.string(),
+  unitCost: z.number(),
+  dropshipFee: z.number(),
+  landedCost: z.number(),
+  warehouses: z.array(z.object({ code: z.string(), quantity: z.number(), leadTimeDays: z.number() })),
+});
+const PurchaseOrderSummary = z.object({
+  poNumber: z.string(),
+  distributor: z.string(),
+  attempt: z.number(),
+  status: z.string(),
+  shipped: z.boolean(),
+  distributorOrderId: z.string().optional(),
+  supersededBy: z.string().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  lines: z.array(z.object({ lineId: z.string(), sku: z.string(), distributorSku: z.string(), quantity: z.number(), shippedQuantity: z.number() })),
+});
+export const DropshipResponse = z.object({
+  pssOrderId: z.string(),
+  status: z.enum([
+    'awaiting_confirmation',
+    'submitting',
+    'submitted',
+    'partially_shipped',
+    'shipped',
+    'completed',
+    'needs_attention',
+    'cancelled',
+    'expired',
+  ]),
+  marketplace: z.object({ code: z.string(), orderId: z.string() }),
+  shipTo: ShipToSchema,
+  confirmedBy: z.string().optional(),
+  lines: z.array(
+    z.object({
+      lineId: z.string(),
+      marketplaceLineId: z.string(),
+      sku: z.string(),
+      quantity: z.number(),
+      candidates: z.array(CandidateSchema),
+      selected: z.object({ distributor: z.string(), distributorSku: z.string() }),
+    }),
+  ),
+  purchaseOrders: z.array(PurchaseOrderSummary),
+  uploads: z.array(
+    z.object({
+      poNumber: z.string(),
+      trackingNumber: z.string(),
+      carrier: z.string(),
+      status: z.string(),
+      outcome: z.string().optional(),
+      error: z.object({ code: z.string(), message: z.string() }).optional(),
+    }),
+  ),
+  events: z.array(z.object({ at: z.string(), type: z.string(), message: z.string() })),
+});
+
+export const ConfirmBody = z.object({
+  confirmedBy: z.string().trim().min(1).max(200),
+  lines: z.array(z.object({ lineId: z.string().min(1), distributor: z.string().min(1).max(40) })).max(100).optional(),
+});
+export const CancelBody = z.object({ reason: z.string().trim().min(1).max(500) });
+export const AcceptedResponse = z.object({ accepted: z.literal(true), pssOrderId: z.string(), status: z.string() });
+
+// ---- purchase orders
+export const PurchaseOrderQuery = z.object({
+  poNumber: z.string().max(40).optional(),
+  pssOrderId: z.string().max(64).optional(),
+  distributor: z.string().max(40).optional(),
+  shipped: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export const PurchaseOrderListResponse = z.object({
+  items: z.array(
+    z.object({
+      poNumber: z.string(),
+      pssOrderId: z.string(),
+      distributor: z.string(),
+      status: z.string(),
+      shipped: z.boolean(),
+      createdAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+export const PurchaseOrderResponse = z.object({
+  poNumber: z.string(),
+  pssOrderId: z.string(),
+  distributor: z.string(),
+  status: z.string(),
+  shipped: z.boolean(),
+  distributorOrderId: z.string().nullable(),
+  supersededBy: z.string().nullable(),
+  createdAt: z.string(),
+  lines: z.array(z.object({ lineId: z.string(), sku: z.string(), distributorSku: z.string(), quantity: z.number(), shippedQuantity: z.number() })),
+  shipments: z.array(
+    z.object({
+      carrier: z.string(),
+      service: z.string().optional(),
+      trackingNumber: z.string(),
+      shippedAt: z.string(),
+      warehouse: z.string().optional(),
+      freightNumber: z.string().optional(),
+      lines: z.array(z.object({ lineId: z.string(), quantity: z.number() })),
+    }),
+  ),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  attempts: z.array(z.object({ at: z.string(), outcome: z.string(), error: z.object({ code: z.string(), message: z.string() }).optional() })),
+});
+export const RetryBody = z.object({ distributor: z.string().min(1).max(40).optional() });
+
+export const KNOWN_DISTRIBUTORS = DISTRIBUTOR_CODES;
+export const KNOWN_MARKETPLACES = MARKETPLACE_CODES;

@@ -1,0 +1,36 @@
+// Writes every distributor and marketplace call to external_calls, tagged with the dropship
+// and PO it served. Secrets are already redacted by the HTTP client.
+import type { Sql } from './db';
+import { createHttpClientFactory, type CallRecord, type HttpClientFactory } from './http';
+
+export interface CallContext {
+  tenantId?: string;
+  pssOrderId?: string;
+  poNumber?: string;
+  operation?: string;
+}
+
+export interface CallLog {
+  http: HttpClientFactory;
+  /** Waits until every recorded call is in Postgres. */
+  flush(): Promise<void>;
+}
+
+export function createCallLog(sql: Sql, ctx: CallContext, opts: { timeoutCapMs?: number } = {}): CallLog {
+  const pending: Promise<unknown>[] = [];
+  const write = (r: CallRecord) => {
+    pending.push(
+      sql`INSERT INTO external_calls (tenant_id, pss_order_id, po_number, target, operation, method, url,
+            request_body, status, response_body, error, duration_ms, started_at)
+          VALUES (${ctx.tenantId ?? null}, ${ctx.pssOrderId ?? null}, ${ctx.poNumber ?? null}, ${r.target},
+            ${ctx.operation ?? null}, ${r.method}, ${r.url}, ${r.requestBody ?? null}, ${r.status ?? null},
+            ${r.responseBody ?? null}, ${r.error ?? null}, ${r.durationMs}, ${r.startedAt})`.catch(() => undefined),
+    );
+  };
+  return {
+    http: createHttpClientFactory(write, opts),
+    async flush() {
+      await Promise.all(pending);
+    },
+  };
+}

@@ -1,0 +1,203 @@
+// Seeds the demo dealer for the run command: simulator accounts and stock, the dealer's four
+// distributor connections and eBay, a small catalog, and a demo order that splits across two
+// distributors. Everything goes through the public REST API and the simulators' control routes.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { purchaseOrderNumber } from '../../workflows/decisions';
+
+export const SIM = {
+  wps: 'http://127.0.0.1:4101',
+  'parts-unlimited': 'http://127.0.0.1:4102',
+  'tucker-rocky': 'http://127.0.0.1:4103',
+  automatic: 'http://127.0.0.1:4104',
+  ebay: 'http://127.0.0.1:4201',
+} as const;
+
+/** Sandbox-only credentials: they exist in the simulators and nowhere else. */
+export const DEMO_CREDENTIALS = {
+  wps: { apiToken: 'demoWpsToken0000000000000000000000000001' },
+  'parts-unlimited': { dealerNumber: 'DEMO100', apiKey: 'demo-pu-api-key-0001' },
+  'tucker-rocky': { customerNumber: '900100', apiKey: 'demo-tucker-api-key-0001' },
+  automatic: { apiToken: 'demo-automatic-token-0001' },
+  ebay: { accessToken: 'demo-ebay-user-token-0001' },
+} as const;
+
+interface DemoItem {
+  sku: string;
+  title: string;
+  offers: { distributor: keyof typeof DEMO_CREDENTIALS; distributorSku: string; unitCost: number; dropshipFee: number; warehouses: Record<string, number> }[];
+}
+
+export const DEMO_CATALOG: DemoItem[] = [
+  {
+    sku: 'HELMET-BELL-QUALIFIER-M',
+    title: 'Bell Qualifier helmet, medium',
+    offers: [
+      { distributor: 'wps', distributorSku: '72-0500M', unitCost: 84.95, dropshipFee: 5, warehouses: { CA: 5, TX: 3 } },
+      { distributor: 'parts-unlimited', distributorSku: '0101-11412', unitCost: 92.5, dropshipFee: 0, warehouses: { WI: 4 } },
+    ],
+  },
+  {
+    sku: 'BRAKE-PAD-EBC-FA196HH',
+    title: 'EBC FA196HH sintered brake pads',
+    offers: [
+      { distributor: 'tucker-rocky', distributorSku: '113-0445', unitCost: 31.2, dropshipFee: 2, warehouses: { TX: 10 } },
+      { distributor: 'automatic', distributorSku: 'EBC-FA196HH', unitCost: 34, dropshipFee: 0, warehouses: { MAIN: 6 } },
+      { distributor: 'wps', distributorSku: '15-0196', unitCost: 33.5, dropshipFee: 5, warehouses: { GA: 2 } },
+    ],
+  },
+  {
+    sku: 'OIL-FILTER-HF204',
+    title: 'HiFlo HF204 oil filter',
+    offers: [
+      { distributor: 'parts-unlimited', distributorSku: '0712-0004', unitCost: 6.1, dropshipFee: 1, warehouses: { NY: 20 } },
+      { distributor: 'wps', distributorSku: '87-9204', unitCost: 6.3, dropshipFee: 5, warehouses: { ID: 12 } },
+    ],
+  },
+];
+
+export const DEMO_EBAY_ORDER = {
+  orderId: '14-10000-00001',
+  lineItems: [
+    { lineItemId: '10000000001', quantity: 1, sku: 'HELMET-BELL-QUALIFIER-M' },
+    { lineItemId: '10000000002', quantity: 2, sku: 'BRAKE-PAD-EBC-FA196HH' },
+  ],
+};
+
+export function demoDropshipBody(pssOrderId = 'DEMO-1001') {
+  return {
+    pssOrderId,
+    marketplace: { code: 'ebay', orderId: DEMO_EBAY_ORDER.orderId },
+    shipTo: {
+      name: 'Jamie Rider',
+      address1: '1200 Trail Rd',
+      city: 'Boise',
+      state: 'ID',
+      postalCode: '83702',
+      country: 'US',
+      phone: '2085550142',
+      email: 'jamie@example.com',
+    },
+    lines: [
+      { lineId: 'L1', marketplaceLineId: '10000000001', sku: 'HELMET-BELL-QUALIFIER-M', quantity: 1 },
+      { lineId: 'L2', marketplaceLineId: '10000000002', sku: 'BRAKE-PAD-EBC-FA196HH', quantity: 2 },
+    ],
+  };
+}
+
+async function call(method: string, url: string, body?: unknown, key?: string): Promise<{ status: number; json: any }> {
+  const r = await fetch(url, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  let json: any;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: r.status, json };
+}
+
+async function must(method: string, url: string, body?: unknown, key?: string) {
+  const r = await call(method, url, body, key);
+  if (r.status >= 300) throw new Error(`${method} ${url} → ${r.status} ${JSON.stringify(r.json)}`);
+  return r.json;
+}
+
+/** Accounts, stock and the eBay order in the simulators (their state lives in memory). */
+export async function seedSimulators(sim: Record<keyof typeof SIM, string> = SIM): Promise<void> {
+  for (const code of ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic'] as const) {
+    await must('POST', `${sim[code]}/__control/accounts`, { credentials: DEMO_CREDENTIALS[code] });
+  }
+  for (const item of DEMO_CATALOG) {
+    for (const o of item.offers) {
+      await must('PUT', `${sim[o.distributor]}/__control/items/${encodeURIComponent(o.distributorSku)}`, {
+        price: o.unitCost,
+        dropShipFee: o.dropshipFee,
+        warehouses: o.warehouses,
+      });
+    }
+  }
+  await must('POST', `${sim.ebay}/__control/tokens`, { token: DEMO_CREDENTIALS.ebay.accessToken });
+  await must('POST', `${sim.ebay}/__control/orders`, DEMO_EBAY_ORDER);
+}
+
+export async function seedDemo(opts: { api: string; adminKey: string; dataDir: string }) {
+  await seedSimulators();
+  const stateFile = join(opts.dataDir, 'demo.json');
+  let tenant: { tenantId: string; apiKey: string; tenantName: string } | undefined;
+  if (existsSync(stateFile)) {
+    tenant = JSON.parse(readFileSync(stateFile, 'utf8'));
+    if ((await call('GET', `${opts.api}/v1/connections`, undefined, tenant!.apiKey)).status !== 200) tenant = undefined;
+  }
+  if (!tenant) {
+    const t = await must('POST', `${opts.api}/v1/tenants`, { name: 'Demo Powersports' }, opts.adminKey);
+    tenant = { tenantId: t.id, apiKey: t.apiKey, tenantName: t.name };
+    writeFileSync(stateFile, JSON.stringify(tenant, null, 2), { mode: 0o600 });
+  }
+  const key = tenant.apiKey;
+  await must('PUT', `${opts.api}/v1/tenants/${tenant.tenantId}/order-automation`, { enabled: true }, opts.adminKey);
+  for (const code of ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic'] as const) {
+    await must('PUT', `${opts.api}/v1/connections/distributors/${code}`, { ...DEMO_CREDENTIALS[code], baseUrl: SIM[code] }, key);
+  }
+  await must('PUT', `${opts.api}/v1/connections/marketplaces/ebay`, { ...DEMO_CREDENTIALS.ebay, baseUrl: SIM.ebay }, key);
+  // PA is a slow warehouse for this dealer: stock there does not count as drop-shippable.
+  await must('PUT', `${opts.api}/v1/warehouse-rules/wps/PA`, { leadTimeDays: 3 }, key);
+  for (const item of DEMO_CATALOG) {
+    await must(
+      'PUT',
+      `${opts.api}/v1/catalog/products/${encodeURIComponent(item.sku)}`,
+      {
+        title: item.title,
+        offers: item.offers.map((o) => ({
+          distributor: o.distributor,
+          distributorSku: o.distributorSku,
+          unitCost: o.unitCost,
+          dropshipFee: o.dropshipFee,
+          warehouses: Object.entries(o.warehouses).map(([code, quantity]) => ({ code, quantity })),
+        })),
+      },
+      key,
+    );
+  }
+
+  const body = demoDropshipBody();
+  const bodyFile = join(opts.dataDir, 'demo-dropship.json');
+  writeFileSync(bodyFile, JSON.stringify(body, null, 2));
+  const wpsPo = purchaseOrderNumber(tenant.tenantId, body.pssOrderId, 'wps', 1);
+  const tuckerPo = purchaseOrderNumber(tenant.tenantId, body.pssOrderId, 'tucker-rocky', 1);
+  const auth = `-H "Authorization: Bearer ${key}"`;
+  const json = `-H 'content-type: application/json'`;
+  const walkthrough = `# Demo walkthrough (generated by npm start)
+
+# 1. Start the dropship: L1 (helmet) defaults to WPS, L2 (brake pads) to Tucker Rocky
+curl -s -X POST ${opts.api}/v1/dropships ${auth} ${json} -d @${bodyFile}
+
+# 2. See its drop-shippable candidates and the default selection
+curl -s ${opts.api}/v1/dropships/${body.pssOrderId} ${auth}
+
+# 3. Confirm it (to swap a line to another distributor, add e.g. "lines":[{"lineId":"L2","distributor":"automatic"}])
+curl -s -X POST ${opts.api}/v1/dropships/${body.pssOrderId}/confirm ${auth} ${json} -d '{"confirmedBy":"demo@dealer"}'
+
+# 4. Watch the purchase orders appear
+curl -s "${opts.api}/v1/purchase-orders?pssOrderId=${body.pssOrderId}" ${auth}
+
+# 5. Tell the simulators to ship (WPS ships with UPS Blue, Tucker with FedEx)
+curl -s -X POST ${SIM.wps}/__control/orders/${wpsPo}/ship ${json} -d '{"carrier":"UP2D","trackingNumber":"1Z999AA10123456784"}'
+curl -s -X POST ${SIM['tucker-rocky']}/__control/orders/${tuckerPo}/ship ${json} -d '{"carrier":"FEDEX","trackingNumber":"612999000000001"}'
+
+# 6. Within one tracking poll the numbers are on the eBay simulator, and the dropship is completed
+curl -s ${SIM.ebay}/__control/orders/${DEMO_EBAY_ORDER.orderId}
+curl -s ${opts.api}/v1/dropships/${body.pssOrderId} ${auth}
+curl -s ${opts.api}/v1/purchase-orders/${wpsPo} ${auth}
+
+# 7. Find it in the Temporal Web UI: search   DropshipOrderId="${body.pssOrderId}"
+#    or:  temporal workflow list --query 'DropshipOrderId="${body.pssOrderId}"'
+`;
+  const walkthroughFile = join(opts.dataDir, 'demo-walkthrough.sh');
+  writeFileSync(walkthroughFile, walkthrough);
+  return { ...tenant, pssOrderId: body.pssOrderId, bodyFile, walkthroughFile };
+}

@@ -1,0 +1,580 @@
+// Automatic Distributors (autodist.com) API v0.6.2 adapter.
+// Reference: ../shared/reference/distributor-apis.md §4, §6.4 and the working assumptions of §8.4.
+//
+// Idempotency:
+// - POST /order/create: the API has no idempotency key. Per §8.4 a second create with a
+//   `purchaseNumber` that is already in use creates ANOTHER order under the same PO (the v2
+//   "revoke all orders for a PO" feature exists because several orders can share a PO). Some
+//   accounts may instead refuse the reuse (400/E100 naming the purchase number); that refusal maps
+//   to `duplicate_po`. Either way the adapter never re-sends on its own: a timeout, a reset or a
+//   5xx after sending is `ambiguous`, and the caller must call findOrder(po) first.
+//   findOrder resolves the ambiguity: GET /order/purchase-number/{po} answers the (latest) order
+//   under the PO, or 404/E201 when the distributor positively has none → null → safe to re-send.
+// - POST /order/purchase-number/cancel/{po} (cancelOrder): cancelling an order that is already
+//   cancelled answers the cancelled order again [GUESS], so a re-sent cancel is harmless; a
+//   5xx/timeout on it is `ambiguous` and findOrder shows whether it went through (status CANCELLED).
+// - Reads (item/avail, lookups, tracking) have no side effects and are safe to repeat.
+//
+// Every response shape the public record does not confirm lives in ONE mapping function below
+// (mapCreateAnswer, mapOrderDetail, mapTrackingEntries, mapAvailability, classifyAutomaticFailure,
+// mapAutomaticCarrier, buildCreateBody), so a correction from Automatic touches one place.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
+import { ExternalCallError, parseRetryAfter } from '../external-errors';
+import { classifyCommonStatus, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import type {
+  AdapterContext,
+  DistributorAdapter,
+  DistributorLimits,
+  DistributorModule,
+  DistributorShipment,
+  FoundOrder,
+  PlacedOrder,
+  PurchaseOrderRequest,
+  ShipTo,
+  StockLevel,
+} from './types';
+
+const TARGET = 'automatic';
+const NAME = 'Automatic Distributors';
+
+/**
+ * [UNKNOWN → GUESS] The production host is not public (§4.1: the public client reads it from
+ * configuration; §8.4: "the base URL is configuration"). This constant is a placeholder; set the
+ * connection's `baseUrl` to the host Automatic gives you. HTTPS is mandatory (plain HTTP → 406/E004).
+ */
+export const AUTOMATIC_PRODUCTION_BASE_URL = 'https://api.autodist.com';
+
+/**
+ * [UNKNOWN → GUESS] §4.4/§7: Automatic's warehouse list is not public. The availability answer of
+ * §8.4 carries `warehouses: [{code, quantity}]`; the adapter reports whatever codes it returns. This
+ * single default code is what warehouse rules are keyed on until Automatic names its warehouses.
+ */
+export const AUTOMATIC_WAREHOUSES = ['MAIN'] as const;
+
+/**
+ * PO: §4.2 (v2) "ASCII-printable, ≤22 chars". Address limits are [GUESS] (§8.4 gives the field
+ * names, not lengths): typical 35-character address lines of US distributor order entry.
+ */
+export const AUTOMATIC_LIMITS: DistributorLimits = {
+  poNumberMaxLength: 22,
+  poNumberPattern: /^[\x20-\x7E]+$/,
+  nameMaxLength: 35,
+  address1MaxLength: 35,
+  address2MaxLength: 35,
+  cityMaxLength: 30,
+  stateLength: 2,
+  postalCodeMaxLength: 10,
+  phoneMaxLength: 15,
+};
+
+export interface AutomaticAdapterOptions {
+  /** Per-request timeout (default 15 s). */
+  timeoutMs?: number;
+  /**
+   * [GUESS] 403/E003 "Too Many Requests" may come without Retry-After; this is the wait the
+   * adapter reports then (default 60 s). A Retry-After header always wins.
+   */
+  throttleRetryAfterMs?: number;
+  /** [GUESS] Client-side request cap shared per API token in this process (default: none). */
+  rateLimitPerSecond?: number;
+  /** Optional `shipMethod` sent with every order (default: none, Automatic chooses). */
+  shipMethod?: string;
+  /**
+   * [GUESS] `shipToAddress.classification` values. `auto` (default) sends COMMERCIAL when the
+   * ship-to has a company, else RESIDENTIAL; `omit` leaves the field out.
+   */
+  addressClassification?: 'auto' | 'RESIDENTIAL' | 'COMMERCIAL' | 'omit';
+  /** Item number used by verifyCredentials' availability call (default `VERIFY`; unknown is fine). */
+  verifyItemNumber?: string;
+  /** Check PO and address against `limits` before sending (default true). */
+  preflight?: boolean;
+  /** Overrides of the [GUESS] limits used by the pre-flight. */
+  limits?: Partial<DistributorLimits>;
+  /** [GUESS] Countries Automatic drop-ships to (default US only). */
+  allowedCountries?: string[];
+}
+
+export interface CancelResult {
+  /** Automatic order numbers now cancelled under the PO. */
+  distributorOrderIds: string[];
+  status: string;
+}
+
+export interface AutomaticAdapter extends DistributorAdapter {
+  /** Cancels every order under the PO (POST /order/purchase-number/cancel/{po}). */
+  cancelOrder(poNumber: string): Promise<CancelResult>;
+}
+
+export type AutomaticCredentials = { apiToken: string };
+
+// ---------------------------------------------------------------------------------------------
+// Mapping functions (the only places that know Automatic's guessed shapes)
+// ---------------------------------------------------------------------------------------------
+
+/** Automatic's carrier names (`UPS Ground`, `FedEx Home Delivery`, `R+L Carriers`, …) → canonical. */
+export function mapAutomaticCarrier(raw: string | undefined | null): CanonicalCarrier {
+  const direct = normalizeCarrier(raw);
+  if (direct !== 'Other' || !raw) return direct;
+  const key = raw.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const prefixes: [string, CanonicalCarrier][] = [
+    ['UPSMAILINNOVATIONS', 'UPSMailInnovations'],
+    ['UPSMI', 'UPSMailInnovations'],
+    ['UPS', 'UPS'],
+    ['FEDEXSMARTPOST', 'FedExSmartPost'],
+    ['FEDEXGROUNDECONOMY', 'FedExSmartPost'],
+    ['FEDEX', 'FedEx'],
+    ['FDX', 'FedEx'],
+    ['USPS', 'USPS'],
+    ['DHLECOMMERCE', 'DHLeCommerce'],
+    ['DHL', 'DHLExpress'],
+    ['ONTRAC', 'OnTrac'],
+    ['LASERSHIP', 'LaserShip'],
+  ];
+  for (const [p, c] of prefixes) if (key.startsWith(p)) return c;
+  return 'Other';
+}
+
+/** `MM/DD/YY` (§4.2 v2, §8.4), also `MM/DD/YYYY` or ISO → ISO-8601 UTC; undefined if unreadable. */
+export function parseAutomaticDate(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || !raw.trim()) return undefined;
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{2}|\d{4})$/.exec(raw.trim());
+  if (m) {
+    const year = m[3].length === 2 ? 2000 + Number(m[3]) : Number(m[3]);
+    const d = new Date(Date.UTC(year, Number(m[1]) - 1, Number(m[2])));
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  }
+  const t = Date.parse(raw);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+function str(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  return undefined;
+}
+
+/** The §8.4 create body. */
+export function buildCreateBody(order: PurchaseOrderRequest, opts: AutomaticAdapterOptions = {}): Record<string, unknown> {
+  const s = order.shipTo;
+  const mode = opts.addressClassification ?? 'auto';
+  const shipToAddress: Record<string, string> = {
+    name: s.name,
+    address1: s.address1,
+    ...(s.address2 ? { address2: s.address2 } : {}),
+    city: s.city,
+    state: s.state.toUpperCase(),
+    zip: s.postalCode,
+    ...(s.phone ? { phone: s.phone } : {}),
+  };
+  // [GUESS] §8.4 has no company field; the company only decides the classification.
+  if (mode !== 'omit') shipToAddress.classification = mode === 'auto' ? (s.company ? 'COMMERCIAL' : 'RESIDENTIAL') : mode;
+  return {
+    purchaseNumber: order.poNumber,
+    shipToAddress,
+    items: order.lines.map((l) => ({ number: l.distributorSku, quantity: l.quantity })),
+    ...(opts.shipMethod ? { shipMethod: opts.shipMethod } : {}),
+  };
+}
+
+/** Create answer (§8.4): `{header: {orderNumber, ponumber, …}}` → the order number. */
+export function mapCreateAnswer(body: unknown): PlacedOrder | undefined {
+  const header = (body as { header?: Record<string, unknown> } | undefined)?.header;
+  const id = str(header?.orderNumber);
+  return id ? { distributorOrderId: id } : undefined;
+}
+
+export interface AutomaticOrderHeader {
+  orderNumber: string;
+  poNumber?: string;
+  status: string;
+}
+
+/** Lookup answer (§8.4): `{header: {orderNumber, poNumber, status, …}, lines, tracking}`. */
+export function mapOrderDetail(body: unknown): AutomaticOrderHeader | undefined {
+  const detail = Array.isArray(body) ? body[body.length - 1] : body;
+  const header = (detail as { header?: Record<string, unknown> } | undefined)?.header;
+  const orderNumber = str(header?.orderNumber);
+  if (!header || !orderNumber) return undefined;
+  return {
+    orderNumber,
+    poNumber: str(header.poNumber) ?? str(header.ponumber),
+    status: str(header.status) ?? 'UNKNOWN',
+  };
+}
+
+/**
+ * Tracking entries (§8.4): `[{orderNumber, orderGenerationNumber, carrier, trackingNumber,
+ * proNumber, shipDate, items: [{number, quantity}]}]`. The parcel tracking number and the LTL
+ * freight PRO number are separate (§4.2 v2): a PRO number goes to `freightNumber`, never to
+ * `trackingNumber`; a freight-only shipment has an empty `trackingNumber` and its carrier comes from
+ * its carrier name. Entries of other orders under the same PO are skipped; entries sharing a
+ * tracking number are merged.
+ */
+export function mapTrackingEntries(body: unknown, orderNumber?: string): DistributorShipment[] {
+  const list = Array.isArray(body)
+    ? body
+    : Array.isArray((body as { tracking?: unknown[] } | undefined)?.tracking)
+      ? (body as { tracking: unknown[] }).tracking
+      : [];
+  const byKey = new Map<string, DistributorShipment>();
+  for (const raw of list) {
+    const e = (raw ?? {}) as Record<string, unknown>;
+    const entryOrder = str(e.orderNumber);
+    if (orderNumber && entryOrder && entryOrder !== orderNumber) continue;
+    const trackingNumber = str(e.trackingNumber) ?? '';
+    const freightNumber = str(e.proNumber);
+    if (!trackingNumber && !freightNumber) continue;
+    const carrierName = str(e.carrier);
+    const lines = (Array.isArray(e.items) ? e.items : [])
+      .map((i) => i as Record<string, unknown>)
+      .map((i) => ({ distributorSku: str(i.number) ?? '', quantity: Number(i.quantity) || 0 }))
+      .filter((l) => l.distributorSku && l.quantity > 0);
+    const key = trackingNumber ? `T:${trackingNumber}` : `P:${freightNumber}`;
+    const prev = byKey.get(key);
+    if (prev) {
+      for (const l of lines) {
+        const same = prev.lines.find((p) => p.distributorSku === l.distributorSku);
+        if (same) same.quantity += l.quantity;
+        else prev.lines.push(l);
+      }
+      if (!prev.freightNumber && freightNumber) prev.freightNumber = freightNumber;
+      continue;
+    }
+    byKey.set(key, {
+      trackingNumber,
+      carrier: mapAutomaticCarrier(carrierName),
+      ...(carrierName ? { service: carrierName } : {}),
+      shippedAt: parseAutomaticDate(e.shipDate) ?? new Date(0).toISOString(),
+      lines,
+      ...(freightNumber ? { freightNumber } : {}),
+    });
+  }
+  return [...byKey.values()];
+}
+
+/** Availability (§8.4): `{number, quantityRequested, quantityAvailable, available, warehouses}`. */
+export function mapAvailability(sku: string, body: unknown): StockLevel {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const warehouses = (Array.isArray(b.warehouses) ? b.warehouses : [])
+    .map((w) => w as Record<string, unknown>)
+    .map((w) => ({ code: (str(w.code) ?? '').toUpperCase(), quantity: Math.max(0, Math.floor(Number(w.quantity) || 0)) }))
+    .filter((w) => w.code);
+  if (warehouses.length === 0 && Number(b.quantityAvailable) > 0) {
+    // No per-warehouse split: report the total under the single default warehouse.
+    warehouses.push({ code: AUTOMATIC_WAREHOUSES[0], quantity: Math.floor(Number(b.quantityAvailable)) });
+  }
+  return { distributorSku: sku, orderable: true, warehouses };
+}
+
+interface AutomaticErrorBody {
+  code?: string;
+  message?: string;
+}
+
+function errorBody(res: HttpResponse): AutomaticErrorBody {
+  const b = res.json<unknown>();
+  if (b && typeof b === 'object' && !Array.isArray(b)) {
+    const o = b as Record<string, unknown>;
+    return { code: str(o.code)?.toUpperCase(), message: str(o.message) };
+  }
+  return {};
+}
+
+export type AutomaticOperation = 'create' | 'lookup' | 'stock' | 'verify' | 'cancel';
+
+const ADDRESS_FIELD = /shipToAddress|address|\bzip\b|postal|\bcity\b|\bstate\b|\bphone\b|classification/i;
+
+/**
+ * Every non-2xx answer → one ExternalCallError (status/code pairs of §4.2, bodies `{code, message}`
+ * per §8.4). 404/E201 on a lookup is not an error: callers check isNotFound() first.
+ */
+export function classifyAutomaticFailure(
+  res: HttpResponse,
+  op: AutomaticOperation,
+  opts: { throttleRetryAfterMs?: number; now?: number } = {},
+): ExternalCallError {
+  const { code, message } = errorBody(res);
+  const isWrite = op === 'create' || op === 'cancel';
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after'], opts.now);
+  const details = { target: TARGET, httpStatus: res.status, upstreamCode: code };
+  const said = message ? `: ${message}` : '';
+
+  if (res.status === 401 || code === 'E001') {
+    return new ExternalCallError(
+      'permanent',
+      'credentials_rejected',
+      `${NAME} rejected the API token; check the API Token in the Automatic Distributors connection settings`,
+      details,
+    );
+  }
+  if (res.status === 423 || code === 'E002') {
+    return new ExternalCallError(
+      'permanent',
+      'account_setup_required',
+      'Automatic Distributors has API access switched off for your account; ask your Automatic rep to enable API access',
+      details,
+    );
+  }
+  // Automatic throttles with 403/E003 "Too Many Requests", not 429: retryable, not a credential error.
+  if (res.status === 403 || code === 'E003' || res.status === 429) {
+    return new ExternalCallError('transient', 'throttled', `${NAME} is throttling requests (Too Many Requests)`, {
+      ...details,
+      retryAfterMs: retryAfterMs ?? opts.throttleRetryAfterMs ?? DEFAULT_THROTTLE_RETRY_MS,
+    });
+  }
+  if (res.status === 406 || code === 'E004') {
+    return new ExternalCallError(
+      'permanent',
+      'invalid_request',
+      `${NAME} refused the request format (E004: HTTPS and JSON are required); check that the connection's base URL uses https${said}`,
+      details,
+    );
+  }
+  if (res.status === 422 || code === 'E005') {
+    return new ExternalCallError(
+      'permanent',
+      'restricted_item',
+      `${NAME} cannot ship an item of this order to this address (restricted item, e.g. a CARB-restricted part to California)${said}`,
+      details,
+    );
+  }
+  if (code === 'E202') {
+    return new ExternalCallError(
+      'permanent',
+      'address_rejected',
+      `${NAME} has no shipping option for this ship-to address; check the address or choose another distributor${said}`,
+      details,
+    );
+  }
+  if (res.status === 404 || code === 'E201') {
+    if (code !== 'E201') {
+      return new ExternalCallError(
+        'permanent',
+        'invalid_request',
+        `${NAME} answered 404 without its own error code; check the connection's base URL`,
+        details,
+      );
+    }
+    return new ExternalCallError('permanent', 'order_not_found', `${NAME} has no such order${said}`, details);
+  }
+  if (res.status === 400 || code === 'E100') {
+    const text = message ?? '';
+    if (/purchase\s*number|purchaseNumber|\bPO\b/i.test(text) && /duplicate|already (used|exists)|in use/i.test(text)) {
+      return new ExternalCallError(
+        'permanent',
+        'duplicate_po',
+        `${NAME} already has an order under this PO number${said}`,
+        details,
+      );
+    }
+    if (/\bitems?\b|item number/i.test(text) && /not found|unknown|not orderable|discontinued|not available|invalid item/i.test(text)) {
+      return new ExternalCallError(
+        'permanent',
+        'sku_not_orderable',
+        `${NAME} cannot take an order for an item of this PO${said}`,
+        details,
+      );
+    }
+    if (ADDRESS_FIELD.test(text)) {
+      return new ExternalCallError('permanent', 'address_rejected', `${NAME} rejected the ship-to address${said}`, details);
+    }
+    return new ExternalCallError('permanent', 'invalid_request', `${NAME} rejected the request${said}`, details);
+  }
+  const common = classifyCommonStatus(TARGET, res, isWrite, retryAfterMs);
+  if (common) {
+    return new ExternalCallError(common.kind, common.code, `${NAME} answered ${res.status}${code ? ` (${code})` : ''}`, {
+      ...details,
+      retryAfterMs,
+    });
+  }
+  return new ExternalCallError('permanent', 'invalid_request', `${NAME} answered ${res.status}${said}`, details);
+}
+
+/** 404 with Automatic's own E201 code: the distributor positively says "no such order/item". */
+export function isNotFound(res: HttpResponse): boolean {
+  return res.status === 404 && errorBody(res).code === 'E201';
+}
+
+const DEFAULT_THROTTLE_RETRY_MS = 60_000;
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+// ---------------------------------------------------------------------------------------------
+// Pre-flight
+// ---------------------------------------------------------------------------------------------
+
+function preflight(order: PurchaseOrderRequest, limits: DistributorLimits, allowedCountries: string[]): void {
+  const po = order.poNumber;
+  if (!po || po.length > limits.poNumberMaxLength || !limits.poNumberPattern.test(po)) {
+    throw new ExternalCallError(
+      'permanent',
+      'invalid_request',
+      `PO number "${po}" is not valid for ${NAME} (printable ASCII, at most ${limits.poNumberMaxLength} characters)`,
+      { target: TARGET },
+    );
+  }
+  if (order.lines.length === 0) {
+    throw new ExternalCallError('permanent', 'invalid_request', `A ${NAME} order needs at least one line`, { target: TARGET });
+  }
+  const s: ShipTo = order.shipTo;
+  const problems: string[] = [];
+  const check = (label: string, value: string | undefined, max: number | undefined, required: boolean) => {
+    if (required && !value?.trim()) problems.push(`${label} is required`);
+    else if (value && max !== undefined && value.length > max) problems.push(`${label} is longer than ${max} characters`);
+  };
+  check('name', s.name, limits.nameMaxLength, true);
+  check('address line 1', s.address1, limits.address1MaxLength, true);
+  check('address line 2', s.address2, limits.address2MaxLength, false);
+  check('city', s.city, limits.cityMaxLength, true);
+  check('postal code', s.postalCode, limits.postalCodeMaxLength, true);
+  check('phone', s.phone, limits.phoneMaxLength, false);
+  if (limits.stateLength !== undefined && (s.state ?? '').trim().length !== limits.stateLength) {
+    problems.push(`state must be a ${limits.stateLength}-letter code`);
+  }
+  if (!allowedCountries.map((c) => c.toUpperCase()).includes((s.country ?? '').toUpperCase())) {
+    problems.push(`${NAME} drop-ships only to ${allowedCountries.join(', ')}`);
+  }
+  if (problems.length) {
+    throw new ExternalCallError('permanent', 'address_rejected', `The ship-to address does not fit ${NAME}: ${problems.join('; ')}`, {
+      target: TARGET,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adapter
+// ---------------------------------------------------------------------------------------------
+
+export function createAutomaticAdapter(
+  creds: AutomaticCredentials,
+  ctx: AdapterContext,
+  options: AutomaticAdapterOptions = {},
+): AutomaticAdapter {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const limits: DistributorLimits = { ...AUTOMATIC_LIMITS, ...options.limits };
+  const allowedCountries = options.allowedCountries ?? ['US'];
+  const throttleRetryAfterMs = options.throttleRetryAfterMs ?? DEFAULT_THROTTLE_RETRY_MS;
+  const http: HttpClient = ctx.http({
+    target: TARGET,
+    baseUrl: resolveBaseUrl(AUTOMATIC_PRODUCTION_BASE_URL, ctx.baseUrl),
+    // §4.1: the raw key, no "Bearer".
+    headers: { authorization: creds.apiToken },
+    timeoutMs,
+    secrets: [creds.apiToken],
+    ...(options.rateLimitPerSecond
+      ? {
+          rateLimit: {
+            key: `automatic:${createHash('sha256').update(creds.apiToken).digest('hex').slice(0, 16)}`,
+            perSecond: options.rateLimitPerSecond,
+          },
+        }
+      : {}),
+  });
+  const fail = (res: HttpResponse, op: AutomaticOperation) => classifyAutomaticFailure(res, op, { throttleRetryAfterMs });
+  const ok = (res: HttpResponse) => res.status >= 200 && res.status < 300;
+  const seg = (v: string) => encodeURIComponent(v);
+
+  async function lookup(path: string): Promise<HttpResponse | null> {
+    const res = await http.send({ method: 'GET', path, timeoutMs });
+    if (isNotFound(res)) return null;
+    if (!ok(res)) throw fail(res, 'lookup');
+    return res;
+  }
+
+  return {
+    code: 'automatic',
+
+    async verifyCredentials() {
+      // Cheap read-only call: availability of one item. An unknown item (404/E201) still proves
+      // that the token was accepted (auth is checked first).
+      const res = await http.send({
+        method: 'GET',
+        path: `/item/avail/${seg(options.verifyItemNumber ?? 'VERIFY')}`,
+        searchParams: { quantity: 1 },
+        timeoutMs,
+      });
+      if (ok(res) || isNotFound(res)) return;
+      throw fail(res, 'verify');
+    },
+
+    async placeOrder(order) {
+      if (options.preflight !== false) preflight(order, limits, allowedCountries);
+      const res = await http.send({ method: 'POST', path: '/order/create', json: buildCreateBody(order, options), timeoutMs });
+      if (!ok(res)) throw fail(res, 'create');
+      const placed = mapCreateAnswer(res.json());
+      if (!placed) {
+        // 2xx without an order number: the order may well exist. Look it up, do not re-send.
+        throw new ExternalCallError(
+          'ambiguous',
+          'upstream_unavailable',
+          `${NAME} accepted the order but its answer carried no order number`,
+          { target: TARGET, httpStatus: res.status },
+        );
+      }
+      return placed;
+    },
+
+    async findOrder(poNumber, hint) {
+      const base = hint?.distributorOrderId
+        ? `/order/number/${seg(hint.distributorOrderId)}`
+        : `/order/purchase-number/${seg(poNumber)}`;
+      const res = await lookup(base);
+      if (!res) return null;
+      const header = mapOrderDetail(res.json());
+      if (!header) {
+        throw new ExternalCallError('transient', 'upstream_unavailable', `${NAME} answered an order lookup without an order`, {
+          target: TARGET,
+          httpStatus: res.status,
+        });
+      }
+      const tracking = await lookup(`${base}/tracking-numbers`);
+      const shipments = tracking ? mapTrackingEntries(tracking.json(), header.orderNumber) : [];
+      const found: FoundOrder = { distributorOrderId: header.orderNumber, status: header.status, shipments };
+      return found;
+    },
+
+    async checkStock(skus) {
+      const out: StockLevel[] = [];
+      for (const sku of skus) {
+        const res = await http.send({ method: 'GET', path: `/item/avail/${seg(sku)}`, searchParams: { quantity: 1 }, timeoutMs });
+        if (isNotFound(res)) {
+          out.push({ distributorSku: sku, orderable: false, warehouses: [] });
+          continue;
+        }
+        if (!ok(res)) throw fail(res, 'stock');
+        out.push(mapAvailability(sku, res.json()));
+      }
+      return out;
+    },
+
+    async cancelOrder(poNumber) {
+      const res = await http.send({ method: 'POST', path: `/order/purchase-number/cancel/${seg(poNumber)}`, timeoutMs });
+      if (!ok(res)) {
+        const err = fail(res, 'cancel');
+        if (err.code === 'order_not_found') {
+          throw new ExternalCallError('permanent', 'order_not_found', `${NAME} has no order under PO ${poNumber} to cancel`, err.details);
+        }
+        throw err;
+      }
+      const body = res.json<unknown>();
+      const list = Array.isArray(body) ? body : [body];
+      const headers = list.map((d) => mapOrderDetail(d)).filter((h): h is AutomaticOrderHeader => !!h);
+      return {
+        distributorOrderIds: headers.map((h) => h.orderNumber),
+        status: headers.length ? headers[headers.length - 1].status : 'CANCELLED',
+      };
+    },
+  };
+}
+
+export const automaticModule: DistributorModule<AutomaticCredentials> = {
+  code: 'automatic',
+  displayName: NAME,
+  productionBaseUrl: AUTOMATIC_PRODUCTION_BASE_URL,
+  warehouses: AUTOMATIC_WAREHOUSES,
+  limits: AUTOMATIC_LIMITS,
+  credentialsSchema: z.object({ apiToken: z.string().trim().min(1).max(512) }),
+  mask: (creds) => ({ apiToken: `••••${creds.apiToken.slice(-4)}` }),
+  create: (creds, ctx) => createAutomaticAdapter(creds, ctx),
+};

@@ -1,0 +1,671 @@
+// Parts Unlimited (LeMans Corp.) partner API adapter.
+// Reference: shared/reference/distributor-apis.md §2 (facts), §6.2 (simulator), §8.2 (working
+// assumptions). Everything marked [GUESS]/[UNKNOWN] there is an option below
+// (PartsUnlimitedAdapterOptions) and every guessed response shape is read in exactly one mapper:
+//   - order submission answer  → interpretOrderResponse()
+//   - refusal text → code       → classifyPuRefusal()
+//   - order list (status/track) → mapPuOrderListPage()
+//   - live inventory            → mapPuInventory()
+//   - carrier names             → mapPuCarrier()
+//
+// Base URLs: production `https://api.parts-unlimited.com`, staging
+// `https://stage-api.lemansplatform.com` (separate staging API keys). Every path keeps the
+// documented `/api/...` prefix, and `ctx.baseUrl` replaces only scheme/host/port, so a connection
+// whose baseUrl is PARTS_UNLIMITED_STAGING_BASE_URL (or a simulator URL) talks to that host.
+//
+// Idempotency:
+// - placeOrder (POST /api[/v2]/orders/dropship) is the only write. Parts Unlimited has no
+//   idempotency key. Sent twice with the same purchase_order_number, PU is assumed to refuse the
+//   second one (body status_code 409 → `duplicate_po`) [GUESS §2.6/§8.2]; if PU instead accepted
+//   it, a second order would exist. So a write that fails ambiguously (timeout after sending,
+//   connection reset, 5xx, a 200 without a reference number) is never re-sent blindly: the
+//   caller runs findOrder(po) first.
+// - findOrder pages through the drop-ship order list (GET /api[/v2]/orders/dropship) over a
+//   look-back window of order dates and matches `purchase_order_number` (and the reference
+//   number when the caller has one). It returns null only after every page of the window was read
+//   and none matched; if the window has more pages than `maxLookupPages` it throws instead of
+//   guessing "not there".
+import { z } from 'zod';
+import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
+import { ExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
+import { classifyCommonStatus, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import type {
+  AdapterContext,
+  DistributorAdapter,
+  DistributorLimits,
+  DistributorModule,
+  DistributorShipment,
+  FoundOrder,
+  PlacedOrder,
+  PurchaseOrderRequest,
+  StockLevel,
+} from './types';
+
+export interface PartsUnlimitedCredentials {
+  dealerNumber: string;
+  apiKey: string;
+}
+
+export const PARTS_UNLIMITED_PRODUCTION_BASE_URL = 'https://api.parts-unlimited.com';
+/** Staging host [CODE×2]; needs a staging API key. Use it as the connection's `baseUrl`. */
+export const PARTS_UNLIMITED_STAGING_BASE_URL = 'https://stage-api.lemansplatform.com';
+/** §2.7 / §8.2 (CA is seen in one client only, so it is not listed). */
+export const PARTS_UNLIMITED_WAREHOUSES = ['WI', 'NY', 'TX', 'NV', 'NC'] as const;
+
+const TARGET = 'parts-unlimited';
+const NAME = 'Parts Unlimited';
+
+export interface PartsUnlimitedAdapterOptions {
+  /** `v1` → POST/GET /api/orders/dropship [CODE×3]; `v2` → /api/v2/orders/dropship [CODE C6]. */
+  orderApiVersion?: 'v1' | 'v2';
+  /** Per-request timeout for reads. */
+  timeoutMs?: number;
+  /** Per-request timeout for the order POST. */
+  writeTimeoutMs?: number;
+  /** Body `status_code`s that mean "accepted" (200/202 per §8.2; one client accepts 200–203). */
+  successStatusCodes?: number[];
+  /** `order_type` sent with orders and the v1 list; null omits it (C6 omits it). Default `DS`. */
+  orderType?: string | null;
+  /** [UNKNOWN enum] default `ground`. */
+  shippingMethod?: string;
+  /** [UNKNOWN enum] default `back_order`. */
+  cancellationPolicy?: string;
+  /** Default false. */
+  validatePrice?: boolean;
+  /** `leave_order_open` [CODE C2]; omitted unless set. */
+  leaveOrderOpen?: boolean;
+  /** How many days of order dates findOrder searches back from today. Default 45. */
+  lookbackDays?: number;
+  /** Safety cap on pages findOrder reads (10 orders a page per §8.2). Default 100. */
+  maxLookupPages?: number;
+  /** Part numbers per inventory request (comma list in the path). Default 50. */
+  inventoryBatchSize?: number;
+  /** verifyCredentials probe: `inventory` of one part (default) or page 1 of today's `orders`. */
+  verifyWith?: 'inventory' | 'orders';
+  /** Part number used by the inventory probe (an unknown part still proves the key). */
+  probePartNumber?: string;
+  /** Client-side request cap per dealer account (PU's real limit is [UNKNOWN]). */
+  requestsPerSecond?: number;
+  /** Clock for the findOrder date window (tests). */
+  now?: () => Date;
+}
+
+type ResolvedOptions = Required<Omit<PartsUnlimitedAdapterOptions, 'leaveOrderOpen' | 'requestsPerSecond' | 'now'>> &
+  Pick<PartsUnlimitedAdapterOptions, 'leaveOrderOpen' | 'requestsPerSecond' | 'now'>;
+
+const DEFAULTS: ResolvedOptions = {
+  orderApiVersion: 'v1',
+  timeoutMs: 15_000,
+  writeTimeoutMs: 30_000,
+  successStatusCodes: [200, 202],
+  orderType: 'DS',
+  shippingMethod: 'ground',
+  cancellationPolicy: 'back_order',
+  validatePrice: false,
+  lookbackDays: 45,
+  maxLookupPages: 100,
+  inventoryBatchSize: 50,
+  verifyWith: 'inventory',
+  probePartNumber: '1401-1193',
+};
+
+/**
+ * Field limits. PO ≤ 20 comes from one client [CODE C6, GUESS]; PU documents no address lengths,
+ * so these are AS/400-style guesses [GUESS], overridable with makePartsUnlimitedModule({ limits }).
+ */
+export const PARTS_UNLIMITED_DEFAULT_LIMITS: DistributorLimits = {
+  poNumberMaxLength: 20,
+  poNumberPattern: /^[A-Za-z0-9-]+$/,
+  nameMaxLength: 35,
+  address1MaxLength: 35,
+  address2MaxLength: 35,
+  cityMaxLength: 30,
+  stateLength: 2,
+  postalCodeMaxLength: 10,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pure mapping functions (unit-tested without HTTP)
+
+/** Parts Unlimited carrier / ship-via strings → canonical carriers. The only carrier mapping. */
+export function mapPuCarrier(raw: string | undefined | null): CanonicalCarrier {
+  if (!raw) return 'Other';
+  const key = raw.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  const extra: Record<string, CanonicalCarrier> = {
+    UPSG: 'UPS',
+    UPSGRND: 'UPS',
+    UPS2DAY: 'UPS',
+    UPS2NDDAY: 'UPS',
+    UPSNEXTDAY: 'UPS',
+    UPSNEXTDAYAIR: 'UPS',
+    UPS2NDDAYAIR: 'UPS',
+    UPS3DAYSELECT: 'UPS',
+    UPSSUREPOST: 'UPS',
+    SUREPOST: 'UPS',
+    FEDEXHOME: 'FedEx',
+    FEDEX2DAY: 'FedEx',
+    FEDEXOVERNIGHT: 'FedEx',
+    FEDEXPRIORITY: 'FedEx',
+    FDXSMARTPOST: 'FedExSmartPost',
+    USPSPRIORITY: 'USPS',
+    USPSPRIORITYMAIL: 'USPS',
+    USPSFIRSTCLASS: 'USPS',
+    USMAIL: 'USPS',
+    POSTOFFICE: 'USPS',
+  };
+  if (extra[key]) return extra[key];
+  const direct = normalizeCarrier(raw);
+  if (direct !== 'Other') return direct;
+  // "UPS GROUND RESIDENTIAL", "FEDEX HOME DELIVERY", …: fall back on the leading carrier name.
+  if (key.startsWith('FEDEXSMART') || key.startsWith('FDXSMART')) return 'FedExSmartPost';
+  if (key.startsWith('UPSMI') || key.startsWith('UPSMAIL')) return 'UPSMailInnovations';
+  if (key.startsWith('UPS')) return 'UPS';
+  if (key.startsWith('FEDEX') || key.startsWith('FDX')) return 'FedEx';
+  if (key.startsWith('USPS')) return 'USPS';
+  if (key.startsWith('DHL')) return 'DHLExpress';
+  if (key.startsWith('ONTRAC')) return 'OnTrac';
+  return 'Other';
+}
+
+/** Part numbers match with or without punctuation (§8.2): `1401-1193` ≡ `14011193`. */
+export function normalizePartNumber(part: string): string {
+  return String(part).toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+/** Reads a reported quantity: a number, or a display string such as `"25+"` (C7) / `"N/A"`. */
+export function parsePuQuantity(raw: unknown): number {
+  if (typeof raw === 'number') return Number.isFinite(raw) && raw > 0 ? Math.floor(raw) : 0;
+  if (typeof raw === 'string') {
+    const m = raw.trim().match(/^(\d+)/);
+    if (m) return Number(m[1]);
+    if (raw.trim() === '+') return 10; // the price file's "plenty", read as 10+ by clients
+  }
+  return 0;
+}
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM-DD`, `YYYYMMDD`, `MM/DD/YYYY` or ISO → ISO-8601 UTC; undefined when unreadable. */
+export function puDateToIso(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || !raw.trim()) return undefined;
+  const s = raw.trim();
+  let m = s.match(/^(\d{4})(\d{2})(\d{2})$/);
+  if (m) return `${m[1]}-${m[2]}-${m[3]}T00:00:00.000Z`;
+  m = s.match(/^(\d{1,2})\/(\d{1,2})\/(\d{4})$/);
+  if (m) return `${m[3]}-${m[1].padStart(2, '0')}-${m[2].padStart(2, '0')}T00:00:00.000Z`;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return `${s}T00:00:00.000Z`;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+export interface PuListedOrder {
+  poNumber: string;
+  referenceNumber: string;
+  status: string;
+  orderDate?: string;
+  shipments: DistributorShipment[];
+}
+
+export interface PuOrderListPage {
+  pageNum: number;
+  totalPages: number;
+  orders: PuListedOrder[];
+}
+
+/**
+ * THE mapper for the order list (§8.2 working assumption; the real field names are [UNKNOWN]):
+ * `{page_num, total_pages, total_count, orders:[{purchase_order_number, reference_number,
+ * order_type, order_date, status, line_items:[…], shipments:[{carrier, tracking_number,
+ * ship_date, line_items:[{part_number, quantity}]}]}]}`.
+ */
+export function mapPuOrderListPage(body: unknown): PuOrderListPage | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  if (!Array.isArray(b.orders)) return undefined;
+  const orders: PuListedOrder[] = (b.orders as Record<string, unknown>[]).map((o) => {
+    const orderDate = typeof o.order_date === 'string' ? o.order_date : undefined;
+    const shipments: DistributorShipment[] = [];
+    for (const s of Array.isArray(o.shipments) ? (o.shipments as Record<string, unknown>[]) : []) {
+      const tracking = String(s.tracking_number ?? '').trim();
+      if (!tracking) continue; // a shipment without tracking yet is not a shipment for us
+      const carrierRaw = typeof s.carrier === 'string' ? s.carrier.trim() : '';
+      const shipment: DistributorShipment = {
+        trackingNumber: tracking,
+        carrier: mapPuCarrier(carrierRaw),
+        shippedAt: puDateToIso(s.ship_date) ?? puDateToIso(orderDate) ?? new Date(0).toISOString(),
+        lines: (Array.isArray(s.line_items) ? (s.line_items as Record<string, unknown>[]) : []).map((l) => ({
+          distributorSku: String(l.part_number ?? ''),
+          quantity: Number(l.quantity ?? 0),
+        })),
+      };
+      if (carrierRaw) shipment.service = carrierRaw;
+      if (typeof s.warehouse === 'string' && s.warehouse) shipment.warehouse = s.warehouse;
+      shipments.push(shipment);
+    }
+    return {
+      poNumber: String(o.purchase_order_number ?? ''),
+      referenceNumber: String(o.reference_number ?? ''),
+      status: String(o.status ?? ''),
+      orderDate,
+      shipments,
+    };
+  });
+  const pageNum = Number(b.page_num ?? 1) || 1;
+  const totalPages = Number(b.total_pages ?? pageNum);
+  return { pageNum, totalPages: Number.isFinite(totalPages) ? totalPages : pageNum, orders };
+}
+
+/**
+ * THE mapper for live inventory: `{availability:[{partNumber, found, warehouses:[{code,
+ * quantity}]}]}` (§8.2; quantities may be display strings like "25+" per C7). Returns one
+ * StockLevel per requested part, in request order; a part PU does not mention is not orderable.
+ */
+export function mapPuInventory(requested: string[], body: unknown): StockLevel[] {
+  const list = (body && typeof body === 'object' && Array.isArray((body as any).availability)
+    ? (body as any).availability
+    : []) as Record<string, unknown>[];
+  const byPart = new Map<string, Record<string, unknown>>();
+  for (const a of list) {
+    const pn = a.partNumber ?? a.part_number;
+    if (pn !== undefined && pn !== null) byPart.set(normalizePartNumber(String(pn)), a);
+  }
+  return requested.map((sku) => {
+    const a = byPart.get(normalizePartNumber(sku));
+    if (!a || a.found === false) return { distributorSku: sku, orderable: false, warehouses: [] };
+    const whs = (Array.isArray(a.warehouses) ? a.warehouses : []) as Record<string, unknown>[];
+    return {
+      distributorSku: sku,
+      orderable: true,
+      warehouses: whs
+        .map((w) => ({ code: String(w.code ?? w.warehouse ?? '').toUpperCase(), quantity: parsePuQuantity(w.quantity) }))
+        .filter((w) => w.code),
+    };
+  });
+}
+
+export interface PuRefusal {
+  code: RefusalCode;
+  kind: 'permanent' | 'transient' | 'ambiguous';
+  message: string;
+}
+
+/**
+ * THE refusal classifier: a body (or HTTP) status code, when PU gave one, plus PU's message
+ * texts (`status_message` or `mainframeErrors[].text`). Exact wordings are [UNKNOWN], so the
+ * texts are matched loosely; the status code decides when the text says nothing we know.
+ */
+export function classifyPuRefusal(
+  statusCode: number | undefined,
+  texts: string[],
+  ctx: { poNumber?: string; isWrite: boolean },
+): PuRefusal {
+  const text = texts.filter(Boolean).join('; ');
+  const said = text ? `: "${text}"` : '';
+  const po = ctx.poNumber ? ` PO ${ctx.poNumber}` : ' the request';
+  const t = text.toLowerCase();
+
+  if (statusCode === 401 || /invalid api[- ]?key|api[- ]?key (is )?(invalid|not valid|missing)|unauthori[sz]ed|not authenticated/.test(t)) {
+    return {
+      kind: 'permanent',
+      code: 'credentials_rejected',
+      message: `Parts Unlimited rejected the API key${said}. Check the API key in the Parts Unlimited connection (staging and production keys differ).`,
+    };
+  }
+  if (statusCode === 429 || /too many requests|rate limit/.test(t)) {
+    return { kind: 'transient', code: 'throttled', message: `Parts Unlimited is throttling requests${said}` };
+  }
+  if (statusCode !== undefined && statusCode >= 500) {
+    return {
+      kind: ctx.isWrite ? 'ambiguous' : 'transient',
+      code: 'upstream_unavailable',
+      message: `Parts Unlimited answered ${statusCode} for${po}${said}`,
+    };
+  }
+  if (statusCode === 409 || /duplicate|already (been )?(used|exists|entered|submitted|on file)|po (number )?(already|in use)/.test(t)) {
+    return {
+      kind: 'permanent',
+      code: 'duplicate_po',
+      message: `Parts Unlimited already has an order under${po}${said}.`,
+    };
+  }
+  const mentionsDropship = /drop[\s-]?ship/.test(t);
+  const notEnabled = /not (been )?(set ?up|setup|enabled|authori[sz]ed|allowed|approved|active)|disabled|not eligible/.test(t);
+  if (mentionsDropship && notEnabled && !/part|item/.test(t)) {
+    return {
+      kind: 'permanent',
+      code: 'account_setup_required',
+      message:
+        `Parts Unlimited refused${po} because this dealer account is not set up for drop ship${said}. ` +
+        'Ask your Parts Unlimited sales rep or dealer support to enable drop-ship ordering on your dealer account, then retry.',
+    };
+  }
+  const dealerProblem = /dealer( (number|no\.?|code|account|#))?\b.*\b(not valid|invalid|not found|unknown|does not match|doesn't match|not (associated|authori[sz]ed|linked)|mismatch|inactive|suspended|on hold)/.test(t) ||
+    /(invalid|unknown) dealer/.test(t);
+  if (dealerProblem || statusCode === 403) {
+    return {
+      kind: 'permanent',
+      code: 'account_setup_required',
+      message:
+        `Parts Unlimited refused${po}: the dealer number is not valid for this API key or the dealer account is not set up for drop ship${said}. ` +
+        'Check the dealer number in the Parts Unlimited connection (it must be the dealer account the API key was issued for); ' +
+        'if it is right, ask Parts Unlimited to enable drop-ship ordering on your dealer account.',
+    };
+  }
+  const partWord = /\b(part|item|sku|product)s?\b/.test(t);
+  if (partWord && /(not found|invalid|unknown|not valid|does not exist|discontinued|no longer available|not orderable|obsolete|not eligible|not available for drop|cannot be (ordered|drop))/.test(t)) {
+    return {
+      kind: 'permanent',
+      code: 'sku_not_orderable',
+      message: `Parts Unlimited cannot supply a part on${po}${said}. Choose another distributor for that line or remove it.`,
+    };
+  }
+  if (/out of stock|insufficient (stock|inventory|quantity)|no (stock|inventory)|not in stock/.test(t)) {
+    return { kind: 'permanent', code: 'out_of_stock', message: `Parts Unlimited has no stock for${po}${said}.` };
+  }
+  if (/ship[_ -]?to|address|\bstate\b|\bzip\b|postal|\bcity\b|country|recipient|\bname\b/.test(t)) {
+    return {
+      kind: 'permanent',
+      code: 'address_rejected',
+      message: `Parts Unlimited rejected the ship-to address on${po}${said}. Correct the address and retry.`,
+    };
+  }
+  return {
+    kind: 'permanent',
+    code: 'invalid_request',
+    message: `Parts Unlimited refused${po}${statusCode ? ` (status ${statusCode})` : ''}${said}.`,
+  };
+}
+
+export type PuOrderOutcome =
+  | { ok: true; referenceNumber: string; backordered: boolean }
+  | { ok: false; statusCode?: number; texts: string[] }
+  | { ok: 'unknown'; reason: string };
+
+/**
+ * THE mapper for the answer to POST …/orders/dropship. Success and failure travel in the body:
+ * `{status_code, status_message, reference_number, order_total, line_items}` or
+ * `{mainframeErrors:[{text}]}` (no status_code). Non-2xx transport errors carry the same body
+ * when PU sends one.
+ */
+export function interpretOrderResponse(httpStatus: number, body: unknown, successCodes: number[]): PuOrderOutcome {
+  const b = (body && typeof body === 'object' ? body : undefined) as Record<string, unknown> | undefined;
+  const mainframe = b && Array.isArray(b.mainframeErrors) ? (b.mainframeErrors as unknown[]) : [];
+  const mainframeTexts = mainframe
+    .map((e) => (e && typeof e === 'object' ? String((e as Record<string, unknown>).text ?? '') : String(e)))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const rawCode = b?.status_code ?? b?.statusCode;
+  const bodyCode = rawCode === undefined || rawCode === null || rawCode === '' ? undefined : Number(rawCode);
+  const message = b ? String(b.status_message ?? b.statusMessage ?? b.message ?? '').trim() : '';
+  const ref = b?.reference_number ?? b?.referenceNumber;
+  const reference = ref === undefined || ref === null ? '' : String(ref).trim();
+
+  if (httpStatus < 200 || httpStatus >= 300) {
+    const texts = [message, ...mainframeTexts].filter(Boolean);
+    return { ok: false, statusCode: bodyCode && bodyCode >= 400 ? bodyCode : httpStatus, texts };
+  }
+  if (!b) return { ok: 'unknown', reason: 'the answer was not JSON' };
+  if (mainframeTexts.length || mainframe.length) {
+    return { ok: false, statusCode: bodyCode && !successCodes.includes(bodyCode) ? bodyCode : undefined, texts: mainframeTexts.length ? mainframeTexts : [message] };
+  }
+  if (bodyCode !== undefined && Number.isFinite(bodyCode)) {
+    if (!successCodes.includes(bodyCode)) return { ok: false, statusCode: bodyCode, texts: [message].filter(Boolean) };
+  } else if (!reference) {
+    return { ok: 'unknown', reason: 'the answer had neither a status_code nor a reference_number' };
+  }
+  if (!reference) return { ok: 'unknown', reason: `status_code ${bodyCode} without a reference_number` };
+  return { ok: true, referenceNumber: reference, backordered: bodyCode === 202 };
+}
+
+/** Only the last 4 characters, e.g. '••••abcd'. */
+export function maskTail(value: string): string {
+  return `••••${String(value ?? '').slice(-4)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adapter
+
+class PartsUnlimitedAdapter implements DistributorAdapter {
+  readonly code = 'parts-unlimited' as const;
+  private readonly http: HttpClient;
+  private readonly o: ResolvedOptions;
+
+  constructor(
+    private readonly creds: PartsUnlimitedCredentials,
+    ctx: AdapterContext,
+    options: PartsUnlimitedAdapterOptions,
+  ) {
+    this.o = { ...DEFAULTS, ...stripUndefined(options) };
+    this.http = ctx.http({
+      target: TARGET,
+      baseUrl: resolveBaseUrl(PARTS_UNLIMITED_PRODUCTION_BASE_URL, ctx.baseUrl),
+      headers: { 'api-key': creds.apiKey },
+      timeoutMs: this.o.timeoutMs,
+      secrets: [creds.apiKey, creds.dealerNumber],
+      rateLimit: this.o.requestsPerSecond
+        ? { key: `${TARGET}:${creds.dealerNumber}`, perSecond: this.o.requestsPerSecond }
+        : undefined,
+    });
+  }
+
+  private get ordersPath(): string {
+    return this.o.orderApiVersion === 'v2' ? '/api/v2/orders/dropship' : '/api/orders/dropship';
+  }
+
+  /** Scrubs credentials from upstream text before it reaches a dealer-facing message. */
+  private scrub(texts: string[]): string[] {
+    return texts.map((s) => {
+      let out = s;
+      for (const secret of [this.creds.apiKey, this.creds.dealerNumber]) {
+        if (secret && secret.length >= 3) out = out.split(secret).join(maskTail(secret));
+      }
+      return out;
+    });
+  }
+
+  private refusalError(r: PuRefusal, httpStatus: number, upstreamCode?: number | string, retryAfterMs?: number) {
+    return new ExternalCallError(r.kind, r.code, r.message, {
+      target: TARGET,
+      httpStatus,
+      upstreamCode: upstreamCode === undefined ? undefined : String(upstreamCode),
+      retryAfterMs,
+    });
+  }
+
+  /** Common classification for reads (list, inventory): 429, 5xx, 401/403, other 4xx. */
+  private checkRead(res: HttpResponse, what: string): void {
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    const common = classifyCommonStatus(TARGET, res, false, retryAfterMs);
+    if (common) throw common;
+    if (res.status >= 200 && res.status < 300) {
+      // A read can also carry a refusal in the body.
+      const body = res.json<Record<string, unknown>>();
+      const code = body && body.status_code !== undefined ? Number(body.status_code) : undefined;
+      if (code !== undefined && code >= 400) {
+        const r = classifyPuRefusal(code, this.scrub([String(body?.status_message ?? '')]), { isWrite: false });
+        throw this.refusalError(r, res.status, code, retryAfterMs);
+      }
+      return;
+    }
+    const body = res.json<Record<string, unknown>>();
+    const text = this.scrub([String(body?.status_message ?? body?.message ?? '')]);
+    if (res.status === 401 || res.status === 403) {
+      throw this.refusalError(classifyPuRefusal(401, text, { isWrite: false }), res.status, body?.status_code as number);
+    }
+    const r = classifyPuRefusal(res.status, text, { isWrite: false });
+    throw new ExternalCallError(r.kind, r.code === 'duplicate_po' ? 'invalid_request' : r.code, `${what}: ${r.message}`, {
+      target: TARGET,
+      httpStatus: res.status,
+    });
+  }
+
+  async verifyCredentials(): Promise<void> {
+    if (this.o.verifyWith === 'orders') {
+      await this.fetchOrderPage(this.now(), this.now(), 1);
+      return;
+    }
+    const res = await this.http.send({
+      method: 'GET',
+      path: `/api/v1/parts/inventory/${encodeURIComponent(this.o.probePartNumber)}`,
+      timeoutMs: this.o.timeoutMs,
+    });
+    this.checkRead(res, 'Parts Unlimited inventory check');
+  }
+
+  private now(): Date {
+    return this.o.now ? this.o.now() : new Date();
+  }
+
+  private async fetchOrderPage(from: Date, to: Date, page: number): Promise<PuOrderListPage> {
+    const params: Record<string, string | number> =
+      this.o.orderApiVersion === 'v2'
+        ? { order_date_start: isoDate(from), order_date_end: isoDate(to), page_num: page }
+        : { date_start: isoDate(from), date_end: isoDate(to), page_num: page };
+    if (this.o.orderApiVersion === 'v1' && this.o.orderType) params.order_type = this.o.orderType;
+    const res = await this.http.send({ method: 'GET', path: this.ordersPath, searchParams: params, timeoutMs: this.o.timeoutMs });
+    this.checkRead(res, 'Parts Unlimited order lookup');
+    const mapped = mapPuOrderListPage(res.json());
+    if (!mapped) {
+      throw new ExternalCallError('transient', 'upstream_unavailable', 'Parts Unlimited answered the order lookup with an unreadable body', {
+        target: TARGET,
+        httpStatus: res.status,
+      });
+    }
+    return mapped;
+  }
+
+  async findOrder(poNumber: string, hint?: { distributorOrderId?: string }): Promise<FoundOrder | null> {
+    const today = this.now();
+    // Order dates are PU's local dates; end one day ahead so a UTC/Central offset never hides today.
+    const to = new Date(today.getTime() + 86_400_000);
+    const from = new Date(today.getTime() - this.o.lookbackDays * 86_400_000);
+    const wantedPo = poNumber.trim().toUpperCase();
+    const wantedRef = hint?.distributorOrderId?.trim();
+    let fallback: PuListedOrder | undefined;
+    for (let page = 1; ; page++) {
+      if (page > this.o.maxLookupPages) {
+        if (fallback) return toFound(fallback);
+        throw new ExternalCallError(
+          'permanent',
+          'order_not_found',
+          `Parts Unlimited's order list for the last ${this.o.lookbackDays} days has more than ${this.o.maxLookupPages} pages; ` +
+            `PO ${poNumber} was not found in them. Check the Parts Unlimited dealer portal before re-sending.`,
+          { target: TARGET },
+        );
+      }
+      const p = await this.fetchOrderPage(from, to, page);
+      for (const o of p.orders) {
+        const poMatch = o.poNumber.trim().toUpperCase() === wantedPo;
+        if (wantedRef && o.referenceNumber === wantedRef && (poMatch || !o.poNumber)) return toFound(o);
+        if (poMatch) {
+          if (!wantedRef) return toFound(o);
+          fallback ??= o;
+        }
+      }
+      if (p.orders.length === 0 || page >= p.totalPages) break;
+    }
+    return fallback ? toFound(fallback) : null;
+  }
+
+  async placeOrder(order: PurchaseOrderRequest): Promise<PlacedOrder> {
+    const s = order.shipTo;
+    const shipTo: Record<string, string> = {
+      name: s.name,
+      ...(s.company ? { company: s.company } : {}),
+      address_line_1: s.address1,
+      address_line_2: s.address2 ?? '',
+      city: s.city,
+      state: s.state.trim().toUpperCase(),
+      postal_code: s.postalCode,
+      country: (s.country || 'US').trim().toUpperCase(),
+    };
+    const body: Record<string, unknown> = {
+      dealer_number: this.creds.dealerNumber,
+      ...(this.o.orderType ? { order_type: this.o.orderType } : {}),
+      purchase_order_number: order.poNumber,
+      shipping_method: this.o.shippingMethod,
+      validate_price: this.o.validatePrice,
+      cancellation_policy: this.o.cancellationPolicy,
+      ship_to_address: shipTo,
+      line_items: order.lines.map((l, i) => ({ line_number: i + 1, part_number: l.distributorSku, quantity: l.quantity })),
+      ...(this.o.leaveOrderOpen !== undefined ? { leave_order_open: this.o.leaveOrderOpen } : {}),
+    };
+    const res = await this.http.send({ method: 'POST', path: this.ordersPath, json: body, timeoutMs: this.o.writeTimeoutMs });
+    const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
+    const common = classifyCommonStatus(TARGET, res, true, retryAfterMs);
+    if (common) throw common;
+
+    const outcome = interpretOrderResponse(res.status, res.json(), this.o.successStatusCodes);
+    if (outcome.ok === true) return { distributorOrderId: outcome.referenceNumber };
+    if (outcome.ok === 'unknown') {
+      // PU may have committed the order; only findOrder can tell.
+      throw new ExternalCallError('ambiguous', 'upstream_unavailable', `Parts Unlimited's answer to PO ${order.poNumber} is unclear (${outcome.reason}); look the PO up before re-sending`, {
+        target: TARGET,
+        httpStatus: res.status,
+      });
+    }
+    const r = classifyPuRefusal(outcome.statusCode, this.scrub(outcome.texts), { poNumber: order.poNumber, isWrite: true });
+    throw this.refusalError(r, res.status, outcome.statusCode, r.code === 'throttled' ? retryAfterMs : undefined);
+  }
+
+  async checkStock(distributorSkus: string[]): Promise<StockLevel[]> {
+    const out: StockLevel[] = [];
+    const unique = [...new Set(distributorSkus)];
+    const size = Math.max(1, this.o.inventoryBatchSize);
+    const byNorm = new Map<string, StockLevel>();
+    for (let i = 0; i < unique.length; i += size) {
+      const batch = unique.slice(i, i + size);
+      const res = await this.http.send({
+        method: 'GET',
+        path: `/api/v1/parts/inventory/${batch.map((p) => encodeURIComponent(p)).join(',')}`,
+        timeoutMs: this.o.timeoutMs,
+      });
+      this.checkRead(res, 'Parts Unlimited inventory check');
+      for (const level of mapPuInventory(batch, res.json())) byNorm.set(level.distributorSku, level);
+    }
+    for (const sku of distributorSkus) out.push({ ...(byNorm.get(sku) ?? { distributorSku: sku, orderable: false, warehouses: [] }) });
+    return out;
+  }
+}
+
+function toFound(o: PuListedOrder): FoundOrder {
+  return { distributorOrderId: o.referenceNumber, status: o.status, shipments: o.shipments };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export function createPartsUnlimitedAdapter(
+  creds: PartsUnlimitedCredentials,
+  ctx: AdapterContext,
+  options: PartsUnlimitedAdapterOptions = {},
+): DistributorAdapter {
+  return new PartsUnlimitedAdapter(creds, ctx, options);
+}
+
+const credentialsSchema = z.object({
+  dealerNumber: z.string().trim().min(1, 'dealerNumber is required').max(20),
+  apiKey: z.string().trim().min(1, 'apiKey is required').max(200),
+});
+
+/** A module with non-default options (API version, limits, timeouts, …). */
+export function makePartsUnlimitedModule(
+  options: PartsUnlimitedAdapterOptions & { limits?: Partial<DistributorLimits> } = {},
+): DistributorModule<PartsUnlimitedCredentials> {
+  const { limits, ...adapterOptions } = options;
+  return {
+    code: 'parts-unlimited',
+    displayName: NAME,
+    productionBaseUrl: PARTS_UNLIMITED_PRODUCTION_BASE_URL,
+    warehouses: PARTS_UNLIMITED_WAREHOUSES,
+    limits: { ...PARTS_UNLIMITED_DEFAULT_LIMITS, ...limits },
+    credentialsSchema,
+    mask: (c) => ({ dealerNumber: maskTail(c.dealerNumber), apiKey: maskTail(c.apiKey) }),
+    create: (creds, ctx) => createPartsUnlimitedAdapter(creds, ctx, adapterOptions),
+  };
+}
+
+export const partsUnlimitedModule: DistributorModule<{ dealerNumber: string; apiKey: string }> = makePartsUnlimitedModule();

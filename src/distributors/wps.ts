@@ -1,0 +1,654 @@
+// Western Power Sports (WPS) — Data Depot API v4 adapter.
+// Reference: shared/reference/distributor-apis.md §1, §5, §6.1, §8.1.
+//
+// Idempotency:
+// - POST /carts: a second POST for the same PO *replaces* the cart (§8.1 working assumption; the real
+//   behaviour is [UNKNOWN], so `existingCart: 'reject'` makes the adapter DELETE /carts/{po} first).
+//   A cart survives its order. Re-sending is harmless: nothing is ordered by a cart.
+// - POST /carts/{po}/items: a second POST for a SKU already in the cart ADDS to its quantity. So
+//   after any failure part-way through, placeOrder never "continues" a cart: every attempt starts
+//   with POST /carts (which replaces the old cart, lines and all) and re-adds every line once.
+// - POST /orders {po_number}: a second POST for a PO that already has an order places a SECOND
+//   order (WPS allows PO reuse). It is never re-sent blindly: after an ambiguous failure (timeout,
+//   reset, 5xx) the engine must call findOrder(po) first. GET /orders/{po} answers 404 when no order
+//   exists under the PO (→ null, safe to re-send the whole placeOrder) and otherwise the PO object
+//   whose order_details[] are the orders WPS created (→ FoundOrder, do not re-send).
+// Ambiguous failures on /carts and /items are reported as `ambiguous` (the common convention for
+// writes); resolving them with findOrder is cheap and always finds nothing, then placeOrder starts
+// over from a fresh cart.
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
+import { ExternalCallError, parseRetryAfter } from '../external-errors';
+import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import type {
+  AdapterContext,
+  DistributorAdapter,
+  DistributorLimits,
+  DistributorModule,
+  DistributorShipment,
+  FoundOrder,
+  PlacedOrder,
+  PurchaseOrderRequest,
+  ShipTo,
+  StockLevel,
+} from './types';
+
+export interface WpsCredentials {
+  apiToken: string;
+}
+
+export const WPS_WAREHOUSES = ['CA', 'GA', 'ID', 'IN', 'PA', 'PA2', 'TX'] as const;
+export type WpsWarehouse = (typeof WPS_WAREHOUSES)[number];
+
+/** Adapter options; every [GUESS]/[UNKNOWN] of the reference has a knob here. */
+export interface WpsAdapterOptions {
+  /** `pay_type` on the cart: `OO` open order (terms, default) or `CC` with `ccLastFour`. */
+  payType?: 'OO' | 'CC';
+  ccLastFour?: string;
+  /** `default_warehouse` on the cart (omitted by default: WPS uses the dealer's default). */
+  defaultWarehouse?: string;
+  /** `ship_via` on the cart (omitted by default: WPS uses the dealer's default). */
+  shipVia?: string;
+  allowBackorder?: boolean;
+  multipleWarehouse?: boolean;
+  /**
+   * What WPS does with a second POST /carts for the same PO is [UNKNOWN]. `replace` (§8.1, default):
+   * just POST. `reject`: DELETE /carts/{po} first (404 is fine), then POST.
+   */
+  existingCart?: 'replace' | 'reject';
+  /** WPS has no country field: only these ship-to countries are accepted (default US). */
+  allowedCountries?: string[];
+  /** Per-request timeout for writes / reads (default 15 s). */
+  timeoutMs?: number;
+  readTimeoutMs?: number;
+  /** Client-side request cap; WPS rate limits are [UNKNOWN], so none by default. */
+  rateLimitPerSecond?: number;
+  /** Extra/overriding ship_via → carrier entries (the documented ship_via list is partial). */
+  shipViaCarriers?: Record<string, CanonicalCarrier>;
+  /** Item status codes (status_id / status) that may be ordered / may not be ordered. */
+  orderableStatuses?: string[];
+  notOrderableStatuses?: string[];
+  /** Best-effort DELETE /carts/{po} after a permanent refusal while building the cart (default true). */
+  rollbackCartOnRefusal?: boolean;
+}
+
+/** A context may carry WPS options (`{ ...ctx, wps: { timeoutMs: 500 } }`). */
+export interface WpsAdapterContext extends AdapterContext {
+  wps?: WpsAdapterOptions;
+}
+
+export const WPS_LIMITS: DistributorLimits = {
+  poNumberMaxLength: 20,
+  poNumberPattern: /^[A-Za-z0-9-]+$/,
+  nameMaxLength: 30,
+  address1MaxLength: 30,
+  address2MaxLength: 30,
+  cityMaxLength: 17,
+  stateLength: 2,
+  postalCodeMaxLength: 15,
+  phoneMaxLength: 15,
+  emailMaxLength: 50,
+};
+
+const TARGET = 'wps';
+const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_ORDERABLE = ['STK', 'NEW', 'CLO', 'DIR', 'SPEC'];
+const DEFAULT_NOT_ORDERABLE = ['DSC', 'NLA', 'NA', 'PRE'];
+
+// ---------------------------------------------------------------------------------------------
+// Pure mapping functions (every guessed response shape lives behind one of these).
+
+/**
+ * WPS `ship_via` code → canonical carrier. Documented request codes: AH2D, BEST, FE1D, FE2D, UP1D,
+ * UP2D, US1C, US4C; response codes add CO5 (OnTrac Ground) and CPU (customer pick-up); the rest of
+ * the response list is [DOC partial]. Order: explicit overrides, the code table, the shared alias
+ * table (FDXG, UPS, …), then the tracking-number shape (BEST / unknown codes), else `Other`.
+ */
+export function wpsCarrierFor(
+  shipVia: string | undefined | null,
+  trackingNumber?: string,
+  overrides: Record<string, CanonicalCarrier> = {},
+): CanonicalCarrier {
+  const code = (shipVia ?? '').trim().toUpperCase();
+  if (code && overrides[code]) return overrides[code];
+  if (code) {
+    if (code === 'AH2D') return 'FedEx';
+    if (code === 'CO5') return 'OnTrac';
+    if (code.startsWith('UP')) return 'UPS';
+    if (code.startsWith('FE')) return 'FedEx';
+    if (code.startsWith('US')) return 'USPS';
+    const alias = normalizeCarrier(code);
+    if (alias !== 'Other') return alias;
+  }
+  const t = (trackingNumber ?? '').replace(/\s+/g, '').toUpperCase();
+  if (/^1Z[0-9A-Z]{16}$/.test(t)) return 'UPS';
+  if (/^(9[1-5])\d{18,24}$/.test(t)) return 'USPS';
+  return 'Other';
+}
+
+/**
+ * WPS timestamps are UTC (§1.1) but their exact format is [UNKNOWN]: accepts `YYYY-MM-DD`,
+ * `YYYYMMDD`, `YYYY-MM-DD HH:MM:SS` and ISO-8601 (with or without zone; no zone = UTC).
+ */
+export function parseWpsDate(raw: unknown): string | undefined {
+  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
+  const v = raw.trim();
+  let iso: string;
+  let m: RegExpMatchArray | null;
+  if ((m = v.match(/^(\d{4})(\d{2})(\d{2})$/))) iso = `${m[1]}-${m[2]}-${m[3]}T00:00:00Z`;
+  else if (/^\d{4}-\d{2}-\d{2}$/.test(v)) iso = `${v}T00:00:00Z`;
+  else if ((m = v.match(/^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)$/))) iso = `${m[1]}T${m[2]}Z`;
+  else iso = v;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
+function asArray<T = any>(v: unknown): T[] {
+  return Array.isArray(v) ? (v as T[]) : [];
+}
+
+/** One `order_details[].items[]` entry → line. Field names are [UNKNOWN]; accept the plausible ones. */
+function mapOrderItem(it: any): { distributorSku: string; quantity: number } | undefined {
+  if (!it || typeof it !== 'object') return undefined;
+  const sku = it.sku ?? it.item_sku ?? it.item_number ?? (typeof it.item === 'string' ? it.item : undefined);
+  const qty = Number(it.quantity ?? it.quantity_shipped ?? it.qty_shipped ?? it.qty ?? it.quantity_ordered);
+  if (typeof sku !== 'string' || !Number.isFinite(qty)) return undefined;
+  return { distributorSku: sku, quantity: qty };
+}
+
+/**
+ * GET /orders/{po} body → FoundOrder (null when the PO object lists no order). One
+ * `order_details` entry per order/warehouse; only `SHIPPED` entries with tracking count as shipped.
+ * Each tracking number becomes one shipment; when an entry has several tracking numbers, which
+ * items went in which box is unknown, so the entry's items go with its first tracking number and
+ * the others carry no lines (quantities are never counted twice). A tracking number listed on
+ * several entries is one shipment with their lines merged.
+ */
+export function mapWpsOrder(
+  body: any,
+  opts: { shipViaCarriers?: Record<string, CanonicalCarrier>; now?: () => Date } = {},
+): FoundOrder | null {
+  const po = body && typeof body === 'object' && 'data' in body ? body.data : body;
+  const details = asArray(po?.order_details);
+  if (details.length === 0) return null;
+  const orderNumbers: string[] = [];
+  const statuses: string[] = [];
+  const shipments: DistributorShipment[] = [];
+  for (const d of details) {
+    if (d?.order_number !== undefined && d?.order_number !== null) orderNumbers.push(String(d.order_number));
+    const status = String(d?.order_status ?? '').trim().toUpperCase();
+    if (status && !statuses.includes(status)) statuses.push(status);
+    if (status !== 'SHIPPED') continue;
+    const trackings = asArray(d.tracking_numbers)
+      .map((t) => (typeof t === 'string' || typeof t === 'number' ? String(t).trim() : ''))
+      .filter((t) => t !== '');
+    if (trackings.length === 0) continue;
+    const lines = asArray(d.items)
+      .map(mapOrderItem)
+      .filter((l): l is { distributorSku: string; quantity: number } => !!l);
+    const shippedAt =
+      parseWpsDate(d.ship_date) ?? parseWpsDate(d.invoice_date) ?? (opts.now ?? (() => new Date()))().toISOString();
+    const service = typeof d.ship_via === 'string' && d.ship_via.trim() !== '' ? d.ship_via.trim() : undefined;
+    const warehouse = typeof d.warehouse === 'string' && d.warehouse.trim() !== '' ? d.warehouse.trim() : undefined;
+    trackings.forEach((trackingNumber, i) => {
+      const mine = i === 0 ? lines : [];
+      const same = shipments.find((s) => s.trackingNumber === trackingNumber);
+      if (same) {
+        // One box number on several entries (e.g. two warehouses consolidated): one shipment.
+        for (const l of mine) {
+          const ex = same.lines.find((x) => x.distributorSku === l.distributorSku);
+          if (ex) ex.quantity += l.quantity;
+          else same.lines.push({ ...l });
+        }
+        if (same.warehouse !== warehouse) delete same.warehouse;
+        return;
+      }
+      shipments.push({
+        trackingNumber,
+        carrier: wpsCarrierFor(service, trackingNumber, opts.shipViaCarriers),
+        ...(service ? { service } : {}),
+        shippedAt,
+        lines: mine.map((l) => ({ ...l })),
+        ...(warehouse ? { warehouse } : {}),
+      });
+    });
+  }
+  return { distributorOrderId: orderNumbers.join(','), status: statuses.join(','), shipments };
+}
+
+const INVENTORY_FIELDS: [string, WpsWarehouse][] = [
+  ['ca_warehouse', 'CA'],
+  ['ga_warehouse', 'GA'],
+  ['id_warehouse', 'ID'],
+  ['in_warehouse', 'IN'],
+  ['pa_warehouse', 'PA'],
+  ['pa2_warehouse', 'PA2'],
+  ['tx_warehouse', 'TX'],
+];
+
+/**
+ * One GET /items?filter[sku]=…&include=inventory body → StockLevel. Quantities are as WPS reports
+ * them (capped at 9). Unknown SKU (empty data) → not orderable, no stock.
+ */
+export function mapWpsStock(
+  sku: string,
+  body: any,
+  opts: { orderableStatuses?: string[]; notOrderableStatuses?: string[] } = {},
+): StockLevel {
+  const items = asArray(body?.data);
+  const item = items.find((i) => String(i?.sku ?? '').toUpperCase() === sku.toUpperCase()) ?? items[0];
+  if (!item) return { distributorSku: sku, orderable: false, warehouses: [] };
+  const inv = item.inventory && typeof item.inventory === 'object' && 'data' in item.inventory ? item.inventory.data : item.inventory;
+  const warehouses = INVENTORY_FIELDS.map(([field, code]) => {
+    const q = Number(inv?.[field] ?? 0);
+    return { code, quantity: Number.isFinite(q) && q > 0 ? Math.floor(q) : 0 };
+  });
+  const orderableSet = (opts.orderableStatuses ?? DEFAULT_ORDERABLE).map((s) => s.toUpperCase());
+  const notSet = (opts.notOrderableStatuses ?? DEFAULT_NOT_ORDERABLE).map((s) => s.toUpperCase());
+  const codes = [item.status_id, item.status].filter((s) => typeof s === 'string').map((s: string) => s.trim().toUpperCase());
+  let orderable: boolean;
+  if (codes.some((c) => notSet.includes(c))) orderable = false;
+  else if (codes.some((c) => orderableSet.includes(c))) orderable = true;
+  else orderable = codes.length === 0; // an unknown status code is not trusted
+  if (item.drop_ship_eligible === false) orderable = false;
+  return { distributorSku: String(item.sku ?? sku), orderable, warehouses };
+}
+
+/** "name, company" when it fits in ship_name (30), else the name alone. */
+export function wpsShipName(shipTo: Pick<ShipTo, 'name' | 'company'>, max = WPS_LIMITS.nameMaxLength ?? 30): string {
+  const name = shipTo.name.trim();
+  const company = shipTo.company?.trim();
+  if (company) {
+    const both = `${name}, ${company}`;
+    if (both.length <= max) return both;
+  }
+  return name;
+}
+
+const US_NAMES = ['US', 'USA', 'UNITEDSTATES', 'UNITEDSTATESOFAMERICA'];
+
+/**
+ * The POST /carts body. Throws permanent `address_rejected` / `invalid_request` instead of
+ * truncating anything.
+ */
+export function buildWpsCart(order: PurchaseOrderRequest, opts: WpsAdapterOptions = {}): Record<string, unknown> {
+  const L = WPS_LIMITS;
+  const po = order.poNumber;
+  if (!po || po.length > L.poNumberMaxLength || !L.poNumberPattern.test(po)) {
+    throw new ExternalCallError(
+      'permanent',
+      'invalid_request',
+      `PO number "${po}" cannot be sent to WPS: it must be 1–${L.poNumberMaxLength} letters, digits or dashes.`,
+      { target: TARGET },
+    );
+  }
+  if (order.lines.length === 0) {
+    throw new ExternalCallError('permanent', 'invalid_request', `PO ${po} has no lines to order from WPS.`, { target: TARGET });
+  }
+  for (const l of order.lines) {
+    if (!l.distributorSku || !Number.isInteger(l.quantity) || l.quantity <= 0) {
+      throw new ExternalCallError(
+        'permanent',
+        'invalid_request',
+        `Line ${l.lineId} (WPS SKU "${l.distributorSku}") has an invalid quantity ${l.quantity}; it must be a whole number above 0.`,
+        { target: TARGET },
+      );
+    }
+  }
+  const s = order.shipTo;
+  const country = (s.country ?? '').toUpperCase().replace(/[^A-Z]/g, '');
+  const allowed = (opts.allowedCountries ?? ['US']).map((c) => c.toUpperCase().replace(/[^A-Z]/g, ''));
+  const isUs = US_NAMES.includes(country);
+  if (!(allowed.includes(country) || (isUs && allowed.some((a) => US_NAMES.includes(a))))) {
+    throw new ExternalCallError(
+      'permanent',
+      'address_rejected',
+      `WPS drop-ship orders carry no country field; ship-to country "${s.country}" is not one this connection ships to (${(opts.allowedCountries ?? ['US']).join(', ')}).`,
+      { target: TARGET },
+    );
+  }
+  const shipName = wpsShipName(s);
+  const fields: { field: string; label: string; value: string | undefined; max: number; required: boolean }[] = [
+    { field: 'ship_name', label: 'recipient name', value: shipName, max: L.nameMaxLength!, required: true },
+    { field: 'ship_address1', label: 'address line 1', value: s.address1?.trim(), max: L.address1MaxLength!, required: true },
+    { field: 'ship_address2', label: 'address line 2', value: s.address2?.trim() || undefined, max: L.address2MaxLength!, required: false },
+    { field: 'ship_city', label: 'city', value: s.city?.trim(), max: L.cityMaxLength!, required: true },
+    { field: 'ship_state', label: 'state', value: s.state?.trim(), max: L.stateLength!, required: true },
+    { field: 'ship_zip', label: 'ZIP code', value: s.postalCode?.trim(), max: L.postalCodeMaxLength!, required: true },
+    { field: 'ship_phone', label: 'phone number', value: s.phone?.trim() || undefined, max: L.phoneMaxLength!, required: false },
+    { field: 'email', label: 'email address', value: s.email?.trim() || undefined, max: L.emailMaxLength!, required: false },
+  ];
+  const body: Record<string, unknown> = { po_number: po };
+  for (const f of fields) {
+    if (!f.value) {
+      if (f.required) {
+        throw new ExternalCallError('permanent', 'address_rejected', `The ship-to ${f.label} (WPS ${f.field}) is missing.`, {
+          target: TARGET,
+        });
+      }
+      continue;
+    }
+    if (f.value.length > f.max) {
+      throw new ExternalCallError(
+        'permanent',
+        'address_rejected',
+        `The ship-to ${f.label} is ${f.value.length} characters; WPS accepts at most ${f.max} in ${f.field}. Shorten it and retry.`,
+        { target: TARGET },
+      );
+    }
+    body[f.field] = f.value;
+  }
+  body.pay_type = opts.payType ?? 'OO';
+  if (body.pay_type === 'CC' && opts.ccLastFour) body.cc_last_four = opts.ccLastFour;
+  body.allow_backorder = opts.allowBackorder ?? false;
+  body.multiple_warehouse = opts.multipleWarehouse ?? true;
+  if (opts.defaultWarehouse) body.default_warehouse = opts.defaultWarehouse;
+  if (opts.shipVia) body.ship_via = opts.shipVia;
+  return body;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Error classification: WPS errors are `{message, status_code, errors?: {field: [message]}}` (§8.1).
+
+export type WpsStage = 'verify' | 'cart' | 'item' | 'order' | 'find' | 'stock';
+
+export function wpsErrorBody(res: HttpResponse): { message: string; errors: Record<string, string[]> } {
+  const b = res.json<any>();
+  const message = typeof b?.message === 'string' ? b.message : typeof b?.error === 'string' ? b.error : '';
+  const errors: Record<string, string[]> = {};
+  if (b?.errors && typeof b.errors === 'object' && !Array.isArray(b.errors)) {
+    for (const [k, v] of Object.entries(b.errors)) {
+      errors[k] = (Array.isArray(v) ? v : [v]).map((x) => String(x));
+    }
+  }
+  return { message, errors };
+}
+
+function retryAfterOf(res: HttpResponse): number | undefined {
+  const ra = parseRetryAfter(res.headers['retry-after']);
+  if (ra !== undefined) return ra;
+  // Laravel-style throttles also send X-RateLimit-Reset (epoch seconds).
+  const reset = Number(res.headers['x-ratelimit-reset']);
+  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - Date.now());
+  return undefined;
+}
+
+/** Every non-2xx WPS answer → ExternalCallError. `secrets` are removed from upstream text. */
+export function classifyWpsResponse(
+  stage: WpsStage,
+  res: HttpResponse,
+  ctx: { poNumber?: string; sku?: string; secrets?: string[] } = {},
+): ExternalCallError {
+  const isWrite = stage === 'cart' || stage === 'item' || stage === 'order';
+  const common = classifyCommonStatus(TARGET, res, isWrite, retryAfterOf(res));
+  if (common) return common;
+  const { message: rawMessage, errors } = wpsErrorBody(res);
+  const clean = (t: string) => redact(t, ctx.secrets ?? []);
+  const message = clean(rawMessage);
+  const allText = clean([rawMessage, ...Object.values(errors).flat()].join(' '));
+  const fieldText = (keys: string[]) =>
+    keys.map((k) => `${k}: ${clean(errors[k].join(' '))}`).join('; ');
+  const details = { target: TARGET, httpStatus: res.status, upstreamCode: String(res.status) };
+  const po = ctx.poNumber ? ` PO ${ctx.poNumber}` : '';
+
+  if (res.status === 401) {
+    return new ExternalCallError(
+      'permanent',
+      'credentials_rejected',
+      'WPS rejected the API token (401). Check the token in the WPS connection settings; WPS issues tokens through the Data Depot sign-up.',
+      details,
+    );
+  }
+  if (res.status === 403) {
+    const m =
+      allText.match(/["'`]([A-Za-z0-9_.:-]+)["'`]\s+scope/i) ?? allText.match(/scopes?\s*[:=]\s*["'`]?([A-Za-z0-9_.:-]+)/i);
+    const scope = m?.[1];
+    return new ExternalCallError(
+      'permanent',
+      'credentials_rejected',
+      `WPS refused this call for the API token's permissions${scope ? ` (missing scope "${scope}")` : ''}: ${message || 'forbidden'}. Ask WPS to grant the token the needed scope (order automation needs the orders scope).`,
+      details,
+    );
+  }
+  if (res.status === 422 || res.status === 400) {
+    if (/tax\s*id/i.test(allText)) {
+      return new ExternalCallError(
+        'permanent',
+        'account_setup_required',
+        'WPS refused the order because your WPS account has no Tax ID on file. Add your Tax ID with WPS (Data Depot / wpsorders.com account settings, or your WPS rep), then retry.',
+        details,
+      );
+    }
+    if (errors.cc_last_four || /credit\s*card|card on file/i.test(allText)) {
+      return new ExternalCallError(
+        'permanent',
+        'account_setup_required',
+        `WPS refused the payment for${po}: ${message || fieldText(Object.keys(errors))}. Put the card on file with WPS (wpsorders.com account settings or your WPS rep) or switch the connection to open-order terms, then retry.`,
+        details,
+      );
+    }
+    const keys = Object.keys(errors);
+    const addressKeys = keys.filter((k) => (k.startsWith('ship_') && !['ship_via', 'ship_to'].includes(k)) || k === 'email');
+    if (addressKeys.length > 0) {
+      return new ExternalCallError(
+        'permanent',
+        'address_rejected',
+        `WPS rejected the ship-to address for${po}: ${fieldText(addressKeys)}`,
+        details,
+      );
+    }
+    if (stage === 'item') {
+      const sku = ctx.sku ?? '?';
+      const qtyText = errors.quantity ? clean(errors.quantity.join(' ')) : '';
+      if (/stock|availab|backorder/i.test(qtyText || (keys.length === 0 ? message : ''))) {
+        return new ExternalCallError(
+          'permanent',
+          'out_of_stock',
+          `WPS does not have enough stock of SKU ${sku} for${po} (backorders are not allowed): ${qtyText || message}`,
+          details,
+        );
+      }
+      if (errors.quantity && !errors.item_sku && !errors.item_id) {
+        return new ExternalCallError('permanent', 'invalid_request', `WPS rejected the quantity of SKU ${sku}: ${qtyText}`, details);
+      }
+      const why = clean([...(errors.item_sku ?? []), ...(errors.item_id ?? [])].join(' ')) || message;
+      return new ExternalCallError(
+        'permanent',
+        'sku_not_orderable',
+        `WPS will not take SKU ${sku} on a drop-ship order: ${why || 'unknown or not orderable'}`,
+        details,
+      );
+    }
+    if (stage === 'cart' && errors.po_number && /exist|already|taken/i.test(errors.po_number.join(' '))) {
+      return new ExternalCallError(
+        'permanent',
+        'duplicate_po',
+        `WPS already has a cart for${po}: ${fieldText(['po_number'])}`,
+        details,
+      );
+    }
+    if (stage === 'order' && /stock|availab|backorder/i.test(allText)) {
+      return new ExternalCallError('permanent', 'out_of_stock', `WPS could not fill${po} from stock: ${allText}`, details);
+    }
+    return new ExternalCallError(
+      'permanent',
+      'invalid_request',
+      `WPS refused${po || ' the request'}: ${[message, keys.length ? fieldText(keys) : ''].filter(Boolean).join(' — ') || `HTTP ${res.status}`}`,
+      details,
+    );
+  }
+  if (res.status === 404 && (stage === 'item' || stage === 'order')) {
+    // The cart we just created is gone: nothing can have been ordered, so start over.
+    return new ExternalCallError(
+      'transient',
+      'upstream_unavailable',
+      `WPS lost the cart for${po} while the order was being built; it will be rebuilt from scratch.`,
+      details,
+    );
+  }
+  return new ExternalCallError(
+    'permanent',
+    'invalid_request',
+    `WPS answered ${res.status}${message ? `: ${message}` : ''}`,
+    details,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The adapter.
+
+class WpsAdapter implements DistributorAdapter {
+  readonly code = 'wps' as const;
+  private readonly http: HttpClient;
+  private readonly secrets: string[];
+
+  constructor(
+    creds: WpsCredentials,
+    ctx: AdapterContext,
+    private readonly opts: WpsAdapterOptions,
+  ) {
+    this.secrets = [creds.apiToken];
+    const key = createHash('sha256').update(creds.apiToken).digest('hex').slice(0, 16);
+    this.http = ctx.http({
+      target: TARGET,
+      baseUrl: resolveBaseUrl(wpsModule.productionBaseUrl, ctx.baseUrl),
+      headers: { authorization: `Bearer ${creds.apiToken}` },
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      secrets: this.secrets,
+      ...(opts.rateLimitPerSecond ? { rateLimit: { key: `wps:${key}`, perSecond: opts.rateLimitPerSecond } } : {}),
+    });
+  }
+
+  private get readTimeout(): number {
+    return this.opts.readTimeoutMs ?? this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+  private get writeTimeout(): number {
+    return this.opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  private fail(stage: WpsStage, res: HttpResponse, c: { poNumber?: string; sku?: string } = {}): never {
+    throw classifyWpsResponse(stage, res, { ...c, secrets: this.secrets });
+  }
+
+  async verifyCredentials(): Promise<void> {
+    const res = await this.http.send({ method: 'GET', path: '/warehouses', timeoutMs: this.readTimeout });
+    if (res.status >= 200 && res.status < 300) return;
+    this.fail('verify', res);
+  }
+
+  async findOrder(poNumber: string): Promise<FoundOrder | null> {
+    const res = await this.http.send({
+      method: 'GET',
+      path: `/orders/${encodeURIComponent(poNumber)}`,
+      timeoutMs: this.readTimeout,
+    });
+    if (res.status === 404) return null;
+    if (res.status < 200 || res.status >= 300) this.fail('find', res, { poNumber });
+    const body = res.json();
+    if (body === undefined) {
+      throw new ExternalCallError('transient', 'upstream_unavailable', `WPS answered GET /orders/${poNumber} with a body that is not JSON`, {
+        target: TARGET,
+        httpStatus: res.status,
+      });
+    }
+    return mapWpsOrder(body, { shipViaCarriers: this.opts.shipViaCarriers });
+  }
+
+  async placeOrder(order: PurchaseOrderRequest): Promise<PlacedOrder> {
+    const cart = buildWpsCart(order, this.opts);
+    const po = order.poNumber;
+    const cartPath = `/carts/${encodeURIComponent(po)}`;
+
+    if (this.opts.existingCart === 'reject') {
+      const del = await this.http.send({ method: 'DELETE', path: cartPath, timeoutMs: this.writeTimeout });
+      if (del.status !== 404 && (del.status < 200 || del.status >= 300)) this.fail('cart', del, { poNumber: po });
+    }
+
+    const created = await this.http.send({ method: 'POST', path: '/carts', json: cart, timeoutMs: this.writeTimeout });
+    if (created.status < 200 || created.status >= 300) this.fail('cart', created, { poNumber: po });
+
+    for (const line of order.lines) {
+      const res = await this.http.send({
+        method: 'POST',
+        path: `${cartPath}/items`,
+        json: { item_sku: line.distributorSku, quantity: line.quantity },
+        timeoutMs: this.writeTimeout,
+      });
+      if (res.status < 200 || res.status >= 300) {
+        const err = classifyWpsResponse('item', res, { poNumber: po, sku: line.distributorSku, secrets: this.secrets });
+        if (err.kind === 'permanent' && (this.opts.rollbackCartOnRefusal ?? true)) await this.discardCart(cartPath);
+        throw err;
+      }
+    }
+
+    const placed = await this.http.send({ method: 'POST', path: '/orders', json: { po_number: po }, timeoutMs: this.writeTimeout });
+    if (placed.status < 200 || placed.status >= 300) {
+      const err = classifyWpsResponse('order', placed, { poNumber: po, secrets: this.secrets });
+      if (err.kind === 'permanent' && (this.opts.rollbackCartOnRefusal ?? true)) await this.discardCart(cartPath);
+      throw err;
+    }
+    const orderNumber = placed.json<any>()?.data?.order_number ?? placed.json<any>()?.order_number;
+    if (orderNumber === undefined || orderNumber === null || String(orderNumber) === '') {
+      // WPS said 2xx, so the order exists; its number is fetched by findOrder.
+      throw new ExternalCallError(
+        'ambiguous',
+        'upstream_unavailable',
+        `WPS accepted${' PO ' + po} but did not return an order number; look the PO up before re-sending.`,
+        { target: TARGET, httpStatus: placed.status },
+      );
+    }
+    return { distributorOrderId: String(orderNumber) };
+  }
+
+  /** Best-effort rollback after a refusal; its own failure never hides the refusal. */
+  private async discardCart(cartPath: string): Promise<void> {
+    try {
+      await this.http.send({ method: 'DELETE', path: cartPath, timeoutMs: this.writeTimeout });
+    } catch {
+      // ignored: the next attempt replaces the cart anyway
+    }
+  }
+
+  async checkStock(distributorSkus: string[]): Promise<StockLevel[]> {
+    const out: StockLevel[] = [];
+    for (const sku of [...new Set(distributorSkus)]) {
+      const res = await this.http.send({
+        method: 'GET',
+        path: '/items',
+        searchParams: new URLSearchParams([
+          ['filter[sku]', sku],
+          ['include', 'inventory'],
+        ]),
+        timeoutMs: this.readTimeout,
+      });
+      if (res.status < 200 || res.status >= 300) this.fail('stock', res, { sku });
+      out.push(
+        mapWpsStock(sku, res.json(), {
+          orderableStatuses: this.opts.orderableStatuses,
+          notOrderableStatuses: this.opts.notOrderableStatuses,
+        }),
+      );
+    }
+    return out;
+  }
+}
+
+export function createWpsAdapter(creds: WpsCredentials, ctx: AdapterContext, opts: WpsAdapterOptions = {}): DistributorAdapter {
+  return new WpsAdapter(creds, ctx, opts);
+}
+
+export const wpsModule: DistributorModule<WpsCredentials> = {
+  code: 'wps',
+  displayName: 'Western Power Sports',
+  productionBaseUrl: 'https://api.wps-inc.com',
+  warehouses: WPS_WAREHOUSES,
+  limits: WPS_LIMITS,
+  credentialsSchema: z.object({ apiToken: z.string().trim().min(1, 'apiToken is required') }),
+  mask(creds) {
+    return { apiToken: `••••${creds.apiToken.slice(-4)}` };
+  },
+  create(creds, ctx) {
+    return createWpsAdapter(creds, ctx, (ctx as WpsAdapterContext).wps ?? {});
+  },
+};

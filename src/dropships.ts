@@ -1,0 +1,207 @@
+// Starting and steering DropshipWorkflows from the REST layer: candidates at creation, the
+// same-body check, and the views the API returns.
+import { createHash } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Config } from './config';
+import type { Sql } from './db';
+import { distributorModule } from './distributors/registry';
+import type { DistributorLimits } from './distributors/types';
+import { offersFor } from './catalog';
+import { defaultSelection, dropshipCandidates } from '../workflows/decisions';
+import { dropshipWorkflowId, SA, statusQuery } from '../workflows/messages';
+import type { DropshipInput, DropshipLine, DropshipView, ShipToAddress } from '../workflows/types';
+import { dropshipStatus } from '../workflows/decisions';
+import type { CreateDropshipBody } from './api/schemas';
+
+/** JSON with sorted keys: the same body by meaning hashes the same whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function requestHash(body: CreateDropshipBody): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex');
+}
+
+export interface AddressProblem {
+  field: string;
+  limit: string;
+}
+
+/** Which ship-to fields a distributor cannot take, with its limit in words. */
+export function addressProblems(limits: DistributorLimits, shipTo: ShipToAddress): AddressProblem[] {
+  const checks: [keyof ShipToAddress, number | undefined][] = [
+    ['name', limits.nameMaxLength],
+    ['address1', limits.address1MaxLength],
+    ['address2', limits.address2MaxLength],
+    ['city', limits.cityMaxLength],
+    ['postalCode', limits.postalCodeMaxLength],
+    ['phone', limits.phoneMaxLength],
+    ['email', limits.emailMaxLength],
+  ];
+  const out: AddressProblem[] = [];
+  for (const [field, max] of checks) {
+    const v = shipTo[field];
+    if (max !== undefined && v !== undefined && v.length > max) out.push({ field: `shipTo.${field}`, limit: `at most ${max} characters` });
+  }
+  if (limits.stateLength !== undefined && shipTo.state.length !== limits.stateLength) {
+    out.push({ field: 'shipTo.state', limit: `exactly ${limits.stateLength} characters (the postal abbreviation)` });
+  }
+  return out;
+}
+
+export type CandidateResult =
+  | { ok: true; lines: DropshipLine[] }
+  | {
+      ok: false;
+      lines: { lineId: string; sku: string; reason: string; refusedBy?: { distributor: string; problems: AddressProblem[] }[] }[];
+    };
+
+/**
+ * Each line's drop-shippable offers from distributors the dealer has connected and whose
+ * limits the ship-to address meets; the default pick is the cheapest landed cost.
+ */
+export async function buildLines(
+  sql: Sql,
+  tenantId: string,
+  body: CreateDropshipBody,
+  connected: Set<string>,
+): Promise<CandidateResult> {
+  const offers = await offersFor(sql, tenantId, [...new Set(body.lines.map((l) => l.sku))]);
+  const refusedBy = new Map<string, AddressProblem[]>();
+  const usable = (distributor: string) => {
+    const mod = distributorModule(distributor);
+    if (!mod || !connected.has(distributor)) return false;
+    const problems = addressProblems(mod.limits, body.shipTo);
+    if (problems.length) refusedBy.set(distributor, problems);
+    return problems.length === 0;
+  };
+  const lines: DropshipLine[] = [];
+  const bad: Extract<CandidateResult, { ok: false }>['lines'] = [];
+  for (const l of body.lines) {
+    const all = offers.get(l.sku) ?? [];
+    const candidates = dropshipCandidates(all.filter((o) => usable(o.distributor)), l.quantity);
+    const selected = defaultSelection(candidates);
+    if (!selected) {
+      const stockable = dropshipCandidates(all.filter((o) => distributorModule(o.distributor) && connected.has(o.distributor)), l.quantity);
+      const refusals = stockable.filter((c) => refusedBy.has(c.distributor)).map((c) => ({ distributor: c.distributor, problems: refusedBy.get(c.distributor)! }));
+      bad.push({
+        lineId: l.lineId,
+        sku: l.sku,
+        reason: refusals.length
+          ? `the ship-to address does not meet the limits of ${refusals.map((r) => r.distributor).join(', ')}`
+          : all.length === 0
+            ? 'no distributor offers this SKU'
+            : `no connected distributor has ${l.quantity} in a warehouse with a lead time of at most 1 day`,
+        ...(refusals.length ? { refusedBy: refusals } : {}),
+      });
+      continue;
+    }
+    lines.push({ ...l, candidates, selected });
+  }
+  return bad.length ? { ok: false, lines: bad } : { ok: true, lines };
+}
+
+export async function connectedDistributors(sql: Sql, tenantId: string): Promise<Set<string>> {
+  const rows = await sql`SELECT code FROM distributor_connections WHERE tenant_id = ${tenantId} AND enabled`;
+  return new Set(rows.map((r) => r.code as string));
+}
+
+export async function startDropship(
+  client: Client,
+  config: Config,
+  tenantId: string,
+  body: CreateDropshipBody,
+  lines: DropshipLine[],
+): Promise<DropshipInput> {
+  const input: DropshipInput = {
+    tenantId,
+    pssOrderId: body.pssOrderId,
+    marketplace: body.marketplace,
+    shipTo: body.shipTo,
+    lines,
+    confirmationTimeoutMs: config.confirmationTimeoutMs,
+    trackingPollIntervalMs: config.trackingPollIntervalMs,
+  };
+  try {
+    // By name: the server never loads workflow code.
+    await client.workflow.start('DropshipWorkflow', {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: dropshipWorkflowId(tenantId, body.pssOrderId),
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      args: [input],
+      typedSearchAttributes: [
+        { key: SA.orderId, value: body.pssOrderId },
+        { key: SA.tenant, value: tenantId },
+        { key: SA.status, value: 'awaiting_confirmation' },
+        { key: SA.marketplace, value: body.marketplace.code },
+      ],
+    });
+  } catch (err) {
+    // A retried request (or a second server) already started it: same workflow, nothing to do.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return input;
+}
+
+/** The view right after creation, before the workflow has run its first task. */
+export function initialView(input: DropshipInput): DropshipView {
+  const state = { phase: 'awaiting_confirmation' as const, lines: input.lines, purchaseOrders: [], uploads: [], events: [] };
+  return {
+    ...state,
+    pssOrderId: input.pssOrderId,
+    tenantId: input.tenantId,
+    status: dropshipStatus(state),
+    marketplace: input.marketplace,
+    shipTo: input.shipTo,
+  };
+}
+
+export async function queryDropship(client: Client, tenantId: string, pssOrderId: string): Promise<DropshipView> {
+  return client.workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId)).query(statusQuery);
+}
+
+/** The REST shape of a dropship (DESIGN.md `GET /v1/dropships/:pssOrderId`). */
+export function dropshipResponse(view: DropshipView) {
+  return {
+    pssOrderId: view.pssOrderId,
+    status: view.status,
+    marketplace: view.marketplace,
+    shipTo: view.shipTo,
+    ...(view.confirmedBy ? { confirmedBy: view.confirmedBy } : {}),
+    lines: view.lines.map((l) => ({
+      lineId: l.lineId,
+      marketplaceLineId: l.marketplaceLineId,
+      sku: l.sku,
+      quantity: l.quantity,
+      candidates: l.candidates,
+      selected: l.selected,
+    })),
+    purchaseOrders: view.purchaseOrders.map((p) => ({
+      poNumber: p.poNumber,
+      distributor: p.distributor,
+      attempt: p.attempt,
+      status: p.status,
+      shipped: p.lines.every((l) => (p.shippedQuantities[l.lineId] ?? 0) >= l.quantity),
+      ...(p.distributorOrderId ? { distributorOrderId: p.distributorOrderId } : {}),
+      ...(p.supersededBy ? { supersededBy: p.supersededBy } : {}),
+      ...(p.error ? { error: p.error } : {}),
+      lines: p.lines.map((l) => ({ ...l, shippedQuantity: p.shippedQuantities[l.lineId] ?? 0 })),
+    })),
+    uploads: view.uploads.map((u) => ({
+      poNumber: u.poNumber,
+      trackingNumber: u.trackingNumber,
+      carrier: u.carrier,
+      status: u.status,
+      ...(u.outcome ? { outcome: u.outcome } : {}),
+      ...(u.error ? { error: u.error } : {}),
+    })),
+    events: view.events,
+  };
+}

@@ -1,0 +1,23 @@
+// The sandbox: one simulator per distributor and marketplace API, on fixed local ports for
+// the run command (tests listen on port 0). Adding an API: one line here.
+import { createAutomaticSimulator } from './automatic';
+import { createEbaySimulator } from './ebay';
+import { createPartsUnlimitedSimulator } from './parts-unlimited';
+import { createTuckerRockySimulator } from './tucker-rocky';
+import { createWpsSimulator } from './wps';
+
+export interface RunnableSimulator {
+  listen(port?: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export const distributorSimulators: Record<string, { port: number; create: () => RunnableSimulator }> = {
+  wps: { port: 4101, create: () => createWpsSimulator() },
+  'parts-unlimited': { port: 4102, create: () => createPartsUnlimitedSimulator() },
+  'tucker-rocky': { port: 4103, create: () => createTuckerRockySimulator() },
+  automatic: { port: 4104, create: () => createAutomaticSimulator() },
+};
+
+export const marketplaceSimulators: Record<string, { port: number; create: () => RunnableSimulator }> = {
+  ebay: { port: 4201, create: () => createEbaySimulator() },
+};

@@ -1,0 +1,188 @@
+// The whole engine for one test file: a worker on its own task queue (real Temporal dev server),
+// the API on a real port, real Postgres, and every simulator over HTTP.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { buildApp, type ZodApp } from '../../src/api/app';
+import type { Config } from '../../src/config';
+import { createSql, type Sql } from '../../src/db';
+import { distributorSimulators, marketplaceSimulators, type RunnableSimulator } from '../../src/simulators/registry';
+import { createDropshipWorker } from '../../src/worker-runtime';
+import { DEMO_CATALOG, DEMO_CREDENTIALS, seedSimulators } from '../../src/dev/demo';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by another file in this process
+  }
+}
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+export const TEST_KEYS = [{ id: 'test', key: Buffer.alloc(32, 7) }];
+
+export interface StackOptions {
+  confirmationTimeoutMs?: number;
+  trackingPollIntervalMs?: number;
+  /** Cap on upstream call timeouts, so lost answers resolve quickly. */
+  upstreamTimeoutCapMs?: number;
+  /** Start no in-process worker (the crash test runs workers as child processes). */
+  noWorker?: boolean;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+}
+
+export class Stack {
+  sql!: Sql;
+  client!: Client;
+  connection!: Connection;
+  nativeConnection!: NativeConnection;
+  worker?: Worker;
+  private workerRun?: Promise<void>;
+  app!: ZodApp;
+  apiUrl!: string;
+  config!: Config;
+  sims: Record<string, { url: string; sim: RunnableSimulator }> = {};
+
+  constructor(readonly opts: StackOptions = {}) {}
+
+  async start(): Promise<this> {
+    quietRuntime();
+    const taskQueue = `test-${randomUUID()}`;
+    this.config = {
+      port: 0,
+      host: '127.0.0.1',
+      adminApiKey: ADMIN_KEY,
+      databaseUrl: process.env.TEST_DATABASE_URL!,
+      temporal: { address: process.env.TEST_TEMPORAL_ADDRESS!, namespace: 'default', taskQueue },
+      trackingPollIntervalMs: this.opts.trackingPollIntervalMs ?? 1000,
+      confirmationTimeoutMs: this.opts.confirmationTimeoutMs ?? 3_600_000,
+      credentialKeys: TEST_KEYS,
+      dataDir: '.data/test-run',
+      logLevel: 'warn',
+    };
+    this.sql = createSql(this.config.databaseUrl, { max: 5 });
+    for (const [code, s] of Object.entries({ ...distributorSimulators, ...marketplaceSimulators })) {
+      const sim = s.create();
+      this.sims[code] = { sim, url: await sim.listen(0) };
+    }
+    this.connection = await Connection.connect({ address: this.config.temporal.address });
+    this.client = new Client({ connection: this.connection, namespace: 'default' });
+    if (!this.opts.noWorker) await this.startWorker();
+    this.app = await buildApp({ sql: this.sql, config: this.config, temporal: () => this.client });
+    await this.app.listen({ port: 0, host: '127.0.0.1' });
+    const addr = this.app.server.address();
+    this.apiUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    return this;
+  }
+
+  async startWorker(): Promise<void> {
+    this.nativeConnection ??= await NativeConnection.connect({ address: this.config.temporal.address });
+    this.worker = await createDropshipWorker({
+      connection: this.nativeConnection,
+      namespace: 'default',
+      taskQueue: this.config.temporal.taskQueue,
+      sql: this.sql,
+      credentialKeys: TEST_KEYS,
+      workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
+      upstreamTimeoutCapMs: this.opts.upstreamTimeoutCapMs,
+    });
+    this.workerRun = this.worker.run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.worker && this.worker.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun?.catch(() => undefined);
+    await this.app?.close();
+    await this.nativeConnection?.close();
+    await this.connection?.close();
+    await Promise.all(Object.values(this.sims).map((s) => s.sim.close()));
+    await this.sql?.end({ timeout: 5 });
+  }
+
+  async api<T = any>(method: string, path: string, body?: unknown, key?: string): Promise<ApiResponse<T>> {
+    const r = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async sim<T = any>(code: string, method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+    const r = await fetch(`${this.sims[code].url}${path}`, {
+      method,
+      headers: body !== undefined ? { 'content-type': 'application/json' } : {},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await r.text();
+    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** A dealer with the add-on on, all four distributors and eBay connected, the demo catalog. */
+  async dealer(opts: { orderAutomation?: boolean; connect?: string[] } = {}): Promise<{ tenantId: string; key: string }> {
+    const t = await this.api('POST', '/v1/tenants', { name: `Dealer ${randomUUID().slice(0, 8)}` }, ADMIN_KEY);
+    if (t.status !== 201) throw new Error(`tenant: ${JSON.stringify(t.body)}`);
+    const key = t.body.apiKey as string;
+    if (opts.orderAutomation !== false) {
+      await this.api('PUT', `/v1/tenants/${t.body.id}/order-automation`, { enabled: true }, ADMIN_KEY);
+    }
+    const urls = Object.fromEntries(Object.entries(this.sims).map(([k, v]) => [k, v.url]));
+    await seedSimulators(urls as never);
+    for (const code of opts.connect ?? ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic']) {
+      const r = await this.api('PUT', `/v1/connections/distributors/${code}`, { ...DEMO_CREDENTIALS[code as 'wps'], baseUrl: this.sims[code].url }, key);
+      if (r.status !== 200) throw new Error(`connect ${code}: ${JSON.stringify(r.body)}`);
+    }
+    const e = await this.api('PUT', '/v1/connections/marketplaces/ebay', { ...DEMO_CREDENTIALS.ebay, baseUrl: this.sims.ebay.url }, key);
+    if (e.status !== 200) throw new Error(`connect ebay: ${JSON.stringify(e.body)}`);
+    for (const item of DEMO_CATALOG) {
+      await this.api(
+        'PUT',
+        `/v1/catalog/products/${item.sku}`,
+        {
+          title: item.title,
+          offers: item.offers.map((o) => ({
+            ...o,
+            warehouses: Object.entries(o.warehouses).map(([code, quantity]) => ({ code, quantity })),
+          })),
+        },
+        key,
+      );
+    }
+    return { tenantId: t.body.id, key };
+  }
+
+  /** Polls the dropship until `pred` holds (Temporal drives it; we only observe). */
+  async waitForDropship(key: string, pssOrderId: string, pred: (d: any) => boolean, what = 'condition', timeoutMs = 90_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let last: any;
+    while (Date.now() < deadline) {
+      const r = await this.api('GET', `/v1/dropships/${pssOrderId}`, undefined, key);
+      last = r.body;
+      if (r.status === 200 && pred(r.body)) return r.body;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    throw new Error(`dropship ${pssOrderId} never reached ${what}; last: ${JSON.stringify(last, null, 1).slice(0, 3000)}`);
+  }
+
+  async simOrders(code: string, poNumber?: string): Promise<any[]> {
+    const r = await this.sim(code, 'GET', '/__control/orders');
+    const orders = r.body.orders as any[];
+    return poNumber ? orders.filter((o) => o.poNumber === poNumber) : orders;
+  }
+}
+
+/** A unique eBay order seeded at the simulator, with line items for the given lines. */
+export async function ebayOrder(stack: Stack, lines: { lineItemId: string; quantity: number }[]): Promise<string> {
+  const orderId = `14-${Math.floor(Math.random() * 1e5).toString().padStart(5, '0')}-${Math.floor(Math.random() * 1e5).toString().padStart(5, '0')}`;
+  const r = await stack.sim('ebay', 'POST', '/__control/orders', { orderId, lineItems: lines });
+  if (r.status >= 300) throw new Error(`seed ebay order: ${JSON.stringify(r.body)}`);
+  return orderId;
+}

@@ -1,0 +1,2 @@
+// The worker bundles this file: every workflow type the engine runs.
+export { DropshipWorkflow } from './dropship';
