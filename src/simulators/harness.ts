@@ -101,15 +101,11 @@ export class SimulatorHarness {
       if (path.startsWith('/__control')) return;
       const headers: RecordedRequest['headers'] = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k] = REDACTED_HEADERS.includes(k) ? '***' : v;
-      // body is attached in preHandler once parsed
-      (req as FastifyRequest & { recorded?: RecordedRequest }).recorded = {
-        method: req.method,
-        path,
-        query: recordQuery(req.query),
-        body: undefined,
-        headers,
-        at: new Date().toISOString(),
-      };
+      // Recorded on arrival (so a test can see a request that a `slow` fault is holding);
+      // the body is attached in preHandler once parsed.
+      const rec: RecordedRequest = { method: req.method, path, query: recordQuery(req.query), body: undefined, headers, at: new Date().toISOString() };
+      (req as FastifyRequest & { recorded?: RecordedRequest }).recorded = rec;
+      this.requests.push(rec);
       const fault = this.takeFault(req.method, path);
       if (!fault) return;
       switch (fault.type) {
@@ -117,10 +113,8 @@ export class SimulatorHarness {
           await new Promise((r) => setTimeout(r, fault.delayMs ?? 5000));
           return;
         case 'status':
-          this.pushRecord(req);
           return reply.code(fault.status ?? 500).send(fault.body ?? this.hooks.errorBody(fault.status ?? 500, req));
         case 'throttle':
-          this.pushRecord(req);
           return this.hooks.throttle(reply, fault.retryAfterSeconds ?? 1, req);
         case 'lost_ack':
         case 'reset_after_commit':
@@ -130,10 +124,7 @@ export class SimulatorHarness {
     });
     this.app.addHook('preHandler', async (req) => {
       const rec = (req as FastifyRequest & { recorded?: RecordedRequest }).recorded;
-      if (rec) {
-        rec.body = req.body;
-        this.requests.push(rec);
-      }
+      if (rec) rec.body = req.body;
     });
     this.app.addHook('onSend', async (req, reply, payload) => {
       if (!req.simulatorAfterCommit) return payload;
@@ -182,11 +173,6 @@ export class SimulatorHarness {
   addFault(f: Fault): void {
     const times = f.times ?? 1;
     this.faults.push({ ...f, remaining: times === 0 ? Number.POSITIVE_INFINITY : times });
-  }
-
-  private pushRecord(req: FastifyRequest) {
-    const rec = (req as FastifyRequest & { recorded?: RecordedRequest }).recorded;
-    if (rec) this.requests.push(rec);
   }
 
   private takeFault(method: string, path: string): ActiveFault | undefined {

@@ -10,6 +10,8 @@ import { findTemporalCli, startDevServer } from '../../src/dev/temporal-server';
 export const RUN_DIR = join(__dirname, '../../.data/test-run');
 
 export default async function globalSetup(): Promise<void> {
+  // `UNIT_ONLY=1 npx jest test/unit` skips the server start for quick pure-logic runs.
+  if (process.env.UNIT_ONLY) return;
   mkdirSync(RUN_DIR, { recursive: true });
   const base = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dropship_test';
   const url = new URL(base);
