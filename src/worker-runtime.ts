@@ -23,7 +23,7 @@ export async function createDropshipWorker(opts: {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ sql: opts.sql, credentialKeys: opts.credentialKeys, upstreamTimeoutCapMs: opts.upstreamTimeoutCapMs }),
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
     // Each activity does a few HTTP calls; this bounds concurrent calls per worker process.
     maxConcurrentActivityTaskExecutions: 50,
   });

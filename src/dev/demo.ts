@@ -17,7 +17,7 @@ export const SIM = {
 export const DEMO_CREDENTIALS = {
   wps: { apiToken: 'demoWpsToken0000000000000000000000000001' },
   'parts-unlimited': { dealerNumber: 'DEMO100', apiKey: 'demo-pu-api-key-0001' },
-  'tucker-rocky': { customerNumber: '900100', apiKey: 'demo-tucker-api-key-0001' },
+  'tucker-rocky': { customerNumber: '900100', apiKey: 'DEMOTUCKERKEY0001' },
   automatic: { apiToken: 'demo-automatic-token-0001' },
   ebay: { accessToken: 'demo-ebay-user-token-0001' },
 } as const;

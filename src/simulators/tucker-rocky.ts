@@ -203,7 +203,8 @@ export class TuckerRockySimulator {
   }
 
   upsertItem(sku: string, body: Partial<Omit<TuckerSimItem, 'sku'>> = {}): TuckerSimItem {
-    const key = sku.toUpperCase();
+    // Tucker item numbers carry no dashes; catalogs print them as 113-0445.
+    const key = sku.toUpperCase().replace(/-/g, '');
     const prev = this.items.get(key);
     const item: TuckerSimItem = {
       sku: key,
@@ -233,7 +234,7 @@ export class TuckerRockySimulator {
     if (!order) return { status: 409, body: { error: 'already_shipped', message: `every line of PO ${poNumber} has shipped` } };
     const open = this.unshipped(order);
     const lines = (req.lines?.length ? req.lines : open.filter((l) => l.quantity > 0)).map((l) => ({
-      sku: String(l.sku).toUpperCase(),
+      sku: String(l.sku).toUpperCase().replace(/-/g, ''),
       quantity: Number(l.quantity),
     }));
     for (const l of lines) {

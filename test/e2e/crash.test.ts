@@ -58,20 +58,23 @@ it('survives a worker killed mid-submit with exactly one order at WPS', async ()
   body.lines = [{ lineId: 'L1', marketplaceLineId: 'C1', sku: 'HELMET-BELL-QUALIFIER-M', quantity: 1 }];
   expect((await stack.api('POST', '/v1/dropships', body, key)).status).toBe(201);
 
-  // WPS holds the order call for a few seconds, then commits it whether or not anyone listens.
-  await stack.sim('wps', 'POST', '/__control/faults', { type: 'slow', method: 'POST', pathPrefix: '/orders', delayMs: 3000 });
+  // WPS commits the order but its answer never comes: the worker is mid-submit, waiting.
+  await stack.sim('wps', 'POST', '/__control/faults', { type: 'lost_ack', method: 'POST', pathPrefix: '/orders' });
   expect((await stack.api('POST', `/v1/dropships/${pssOrderId}/confirm`, { confirmedBy: 'crash-test' }, key)).status).toBe(202);
 
-  const orderPost = await until('the order call to reach WPS', async () => {
+  const orderPost = await until('the order to be committed at WPS', async () => {
     const reqs = (await stack.sim('wps', 'GET', '/__control/requests')).body.requests as any[];
-    return reqs.find((r) => r.method === 'POST' && r.path === '/orders');
+    const post = reqs.find((r) => r.method === 'POST' && r.path === '/orders');
+    return post && (await stack.simOrders('wps', post.body?.po_number)).length === 1 && post;
   });
   first.child.kill('SIGKILL');
   await new Promise((r) => first.child.once('exit', r));
 
   const [po] = await stack.sql`SELECT po_number, submit_started_at FROM purchase_orders WHERE pss_order_id = ${pssOrderId}`;
   expect(po.submit_started_at).toBeTruthy();
-  expect(orderPost.body?.po_number ?? po.po_number).toBe(po.po_number);
+  expect(orderPost.body.po_number).toBe(po.po_number);
+  const [mid] = await stack.sql`SELECT status FROM purchase_orders WHERE po_number = ${po.po_number}`;
+  expect(mid.status).toBe('submitting');
 
   const second = startWorkerProcess();
   try {

@@ -161,13 +161,13 @@ describe('a dropship from WPS to eBay', () => {
     const { key } = await stack.dealer();
     const { pssOrderId, body } = await helmetOrder();
     await stack.api('POST', '/v1/dropships', body, key);
+    await stack.sim('wps', 'DELETE', '/__control/requests');
     await stack.sim('wps', 'POST', '/__control/faults', { type: 'status', status: 503, method: 'POST', pathPrefix: '/orders', times: 3 });
     const [po] = await confirmAndGetPo(key, pssOrderId);
     expect(po.status).toBe('submitted');
     expect(await stack.simOrders('wps', po.poNumber)).toHaveLength(1);
-    const orderPosts = (await stack.sim('wps', 'GET', '/__control/requests')).body.requests.filter(
-      (r: any) => r.method === 'POST' && r.path === '/orders' && r.body?.po_number === po.poNumber,
-    );
+    // the refused calls were answered before their bodies were read; only this test sends here
+    const orderPosts = (await stack.sim('wps', 'GET', '/__control/requests')).body.requests.filter((r: any) => r.method === 'POST' && r.path === '/orders');
     expect(orderPosts).toHaveLength(4);
   });
 
