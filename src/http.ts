@@ -65,6 +65,13 @@ export interface HttpClientOptions {
 
 export type HttpClientFactory = (opts: HttpClientOptions) => HttpClient;
 
+/**
+ * Client-side cap per distributor per dealer account when an adapter is not told otherwise.
+ * [GUESS] none of the distributors documents a limit; 5 requests/s keeps a burst of dropships
+ * (each a handful of calls) well clear of any plausible one. 0 switches the cap off.
+ */
+export const DEFAULT_REQUESTS_PER_SECOND = 5;
+
 const MAX_RECORDED_BODY = 4000;
 const DEFAULT_TIMEOUT_MS = 15_000;
 

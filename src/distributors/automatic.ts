@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
-import { classifyCommonStatus, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
 import type {
   AdapterContext,
   DistributorAdapter,
@@ -462,11 +462,11 @@ export function createAutomaticAdapter(
     headers: { authorization: creds.apiToken },
     timeoutMs,
     secrets: [creds.apiToken],
-    ...(options.rateLimitPerSecond
+    ...((options.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND)
       ? {
           rateLimit: {
             key: `automatic:${createHash('sha256').update(creds.apiToken).digest('hex').slice(0, 16)}`,
-            perSecond: options.rateLimitPerSecond,
+            perSecond: options.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
           },
         }
       : {}),

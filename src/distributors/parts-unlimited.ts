@@ -28,7 +28,7 @@
 import { z } from 'zod';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
-import { classifyCommonStatus, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
 import type {
   AdapterContext,
   DistributorAdapter,
@@ -444,8 +444,8 @@ class PartsUnlimitedAdapter implements DistributorAdapter {
       headers: { 'api-key': creds.apiKey },
       timeoutMs: this.o.timeoutMs,
       secrets: [creds.apiKey, creds.dealerNumber],
-      rateLimit: this.o.requestsPerSecond
-        ? { key: `${TARGET}:${creds.dealerNumber}`, perSecond: this.o.requestsPerSecond }
+      rateLimit: (this.o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND)
+        ? { key: `${TARGET}:${creds.dealerNumber}`, perSecond: this.o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND }
         : undefined,
     });
   }

@@ -49,7 +49,7 @@
 import { z } from 'zod';
 import { alphanumericTracking, normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, isExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
-import { classifyCommonStatus, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
 import type {
   AdapterContext,
   DistributorAdapter,
@@ -188,7 +188,7 @@ function resolveOptions(o: TuckerRockyOptions = {}): ResolvedOptions {
     ordernumInRefusal: o.ordernumInRefusal ?? /ORDER\s*(?:NUMBER|NUM|NO\.?|#)?\s*[:#]?\s*([A-Z0-9]*\d[A-Z0-9]*)/i,
     unknownOrderNumber: o.unknownOrderNumber ?? 'throw',
     probeLine: o.probeLine,
-    rateLimitPerSecond: o.rateLimitPerSecond,
+    rateLimitPerSecond: o.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
   };
 }
 

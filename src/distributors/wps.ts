@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
-import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, redact, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
 import type {
   AdapterContext,
   DistributorAdapter,
@@ -516,7 +516,7 @@ class WpsAdapter implements DistributorAdapter {
       headers: { authorization: `Bearer ${creds.apiToken}` },
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       secrets: this.secrets,
-      ...(opts.rateLimitPerSecond ? { rateLimit: { key: `wps:${key}`, perSecond: opts.rateLimitPerSecond } } : {}),
+      ...((opts.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND) ? { rateLimit: { key: `wps:${key}`, perSecond: opts.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND } } : {}),
     });
   }
 

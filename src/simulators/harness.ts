@@ -23,6 +23,8 @@ export interface Fault {
   pathPrefix?: string;
   /** Only requests whose path matches this regular expression (source text). */
   pathPattern?: string;
+  /** Only requests whose query has these values (case-insensitive), e.g. Tucker's {type:'ORD', submit:'YES'}. */
+  query?: Record<string, string>;
   status?: number;
   body?: unknown;
   delayMs?: number;
@@ -106,7 +108,7 @@ export class SimulatorHarness {
       const rec: RecordedRequest = { method: req.method, path, query: recordQuery(req.query), body: undefined, headers, at: new Date().toISOString() };
       (req as FastifyRequest & { recorded?: RecordedRequest }).recorded = rec;
       this.requests.push(rec);
-      const fault = this.takeFault(req.method, path);
+      const fault = this.takeFault(req.method, path, rec.query);
       if (!fault) return;
       switch (fault.type) {
         case 'slow':
@@ -175,12 +177,19 @@ export class SimulatorHarness {
     this.faults.push({ ...f, remaining: times === 0 ? Number.POSITIVE_INFINITY : times });
   }
 
-  private takeFault(method: string, path: string): ActiveFault | undefined {
+  private takeFault(method: string, path: string, query: Record<string, string | string[]>): ActiveFault | undefined {
+    const queryMatches = (want?: Record<string, string>) =>
+      !want ||
+      Object.entries(want).every(([k, v]) => {
+        const got = query[k];
+        return String(Array.isArray(got) ? got[0] : (got ?? '')).toUpperCase() === v.toUpperCase();
+      });
     const i = this.faults.findIndex(
       (f) =>
         (!f.method || f.method.toUpperCase() === method) &&
         (!f.pathPrefix || path.startsWith(f.pathPrefix)) &&
-        (!f.pathPattern || new RegExp(f.pathPattern).test(path)),
+        (!f.pathPattern || new RegExp(f.pathPattern).test(path)) &&
+        queryMatches(f.query),
     );
     if (i < 0) return undefined;
     const f = this.faults[i];

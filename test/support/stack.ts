@@ -126,6 +126,11 @@ export class Stack {
     return { status: r.status, body: text ? JSON.parse(text) : undefined };
   }
 
+  /** Accounts, stock and eBay tokens back to the demo seed (orders placed so far stay). */
+  async reseedSimulators(): Promise<void> {
+    await seedSimulators(Object.fromEntries(Object.entries(this.sims).map(([k, v]) => [k, v.url])) as never);
+  }
+
   /** A dealer with the add-on on, all four distributors and eBay connected, the demo catalog. */
   async dealer(opts: { orderAutomation?: boolean; connect?: string[] } = {}): Promise<{ tenantId: string; key: string }> {
     const t = await this.api('POST', '/v1/tenants', { name: `Dealer ${randomUUID().slice(0, 8)}` }, ADMIN_KEY);
@@ -134,8 +139,7 @@ export class Stack {
     if (opts.orderAutomation !== false) {
       await this.api('PUT', `/v1/tenants/${t.body.id}/order-automation`, { enabled: true }, ADMIN_KEY);
     }
-    const urls = Object.fromEntries(Object.entries(this.sims).map(([k, v]) => [k, v.url]));
-    await seedSimulators(urls as never);
+    await this.reseedSimulators();
     for (const code of opts.connect ?? ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic']) {
       const r = await this.api('PUT', `/v1/connections/distributors/${code}`, { ...DEMO_CREDENTIALS[code as 'wps'], baseUrl: this.sims[code].url }, key);
       if (r.status !== 200) throw new Error(`connect ${code}: ${JSON.stringify(r.body)}`);
@@ -169,7 +173,9 @@ export class Stack {
       if (r.status === 200 && pred(r.body)) return r.body;
       await new Promise((res) => setTimeout(res, 200));
     }
-    throw new Error(`dropship ${pssOrderId} never reached ${what}; last: ${JSON.stringify(last, null, 1).slice(0, 3000)}`);
+    throw new Error(
+      `dropship ${pssOrderId} never reached ${what}; last: ${JSON.stringify({ status: last?.status, events: last?.events?.map((e: any) => `${e.type}: ${e.message}`), purchaseOrders: last?.purchaseOrders?.map((p: any) => ({ po: p.poNumber, status: p.status, error: p.error })) }, null, 1).slice(0, 4000)}`,
+    );
   }
 
   async simOrders(code: string, poNumber?: string): Promise<any[]> {
