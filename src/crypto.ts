@@ -34,7 +34,7 @@ export function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** `••••` + the last four characters; short values are fully masked. */
+/** `••••` + the last four characters (enough to recognise an account number or key); values of four characters or fewer are fully masked. */
 export function maskSecret(value: string): string {
-  return value.length <= 6 ? '••••' : `••••${value.slice(-4)}`;
+  return value.length <= 4 ? '••••' : `••••${value.slice(-4)}`;
 }

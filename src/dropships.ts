@@ -10,7 +10,7 @@ import { offersFor } from './catalog';
 import { defaultSelection, dropshipCandidates } from '../workflows/decisions';
 import { dropshipWorkflowId, SA, statusQuery } from '../workflows/messages';
 import type { DropshipInput, DropshipLine, DropshipView, ShipToAddress } from '../workflows/types';
-import { dropshipStatus } from '../workflows/decisions';
+import { dropshipView } from '../workflows/decisions';
 import type { CreateDropshipBody } from './api/schemas';
 
 /** JSON with sorted keys: the same body by meaning hashes the same whatever the key order. */
@@ -152,15 +152,7 @@ export async function startDropship(
 
 /** The view right after creation, before the workflow has run its first task. */
 export function initialView(input: DropshipInput): DropshipView {
-  const state = { phase: 'awaiting_confirmation' as const, lines: input.lines, purchaseOrders: [], uploads: [], events: [] };
-  return {
-    ...state,
-    pssOrderId: input.pssOrderId,
-    tenantId: input.tenantId,
-    status: dropshipStatus(state),
-    marketplace: input.marketplace,
-    shipTo: input.shipTo,
-  };
+  return dropshipView(input, { phase: 'awaiting_confirmation', lines: input.lines, purchaseOrders: [], uploads: [], events: [] });
 }
 
 export async function queryDropship(client: Client, tenantId: string, pssOrderId: string): Promise<DropshipView> {

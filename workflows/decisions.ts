@@ -3,9 +3,11 @@
 // No I/O and no clock: unit-tested directly and safe inside the workflow sandbox.
 import type {
   Candidate,
+  DropshipInput,
   DropshipLine,
   DropshipState,
   DropshipStatus,
+  DropshipView,
   PurchaseOrderState,
   Selection,
 } from './types';
@@ -171,4 +173,16 @@ export function canCancel(state: DropshipState): boolean {
   if (state.phase === 'awaiting_confirmation') return true;
   const active = state.purchaseOrders.filter(isActivePo);
   return active.length > 0 && active.every((p) => p.status === 'needs_attention');
+}
+
+/** What the `status` query answers (and the API returns before the first workflow task). */
+export function dropshipView(input: DropshipInput, state: DropshipState): DropshipView {
+  return {
+    ...state,
+    pssOrderId: input.pssOrderId,
+    tenantId: input.tenantId,
+    status: dropshipStatus(state),
+    marketplace: input.marketplace,
+    shipTo: input.shipTo,
+  };
 }

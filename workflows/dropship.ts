@@ -17,6 +17,7 @@ import {
   applySwaps,
   canCancel,
   dropshipStatus,
+  dropshipView,
   groupByDistributor,
   isActivePo,
   nextAttempt,
@@ -107,14 +108,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     if (state.events.length > 200) state.events.splice(1, state.events.length - 200);
   };
   let lastAttributes = '';
-  const view = (): DropshipView => ({
-    ...state,
-    pssOrderId: input.pssOrderId,
-    tenantId: input.tenantId,
-    status: dropshipStatus(state),
-    marketplace: input.marketplace,
-    shipTo: input.shipTo,
-  });
+  const view = (): DropshipView => dropshipView(input, state);
 
   // Search attributes and the Postgres mirror follow every status change.
   const publish = async () => {

@@ -1,18 +1,9 @@
 // Plain data shared by the workflow, its activities and the REST layer. No imports with side
 // effects: this file is bundled into the workflow sandbox.
+import type { ShipTo } from '../src/distributors/types';
 
-export interface ShipToAddress {
-  name: string;
-  company?: string;
-  address1: string;
-  address2?: string;
-  city: string;
-  state: string;
-  postalCode: string;
-  country: string;
-  phone?: string;
-  email?: string;
-}
+/** The buyer's address, as every distributor adapter takes it. */
+export type ShipToAddress = ShipTo;
 
 export interface CandidateWarehouse {
   code: string;

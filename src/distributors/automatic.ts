@@ -20,6 +20,7 @@
 // mapAutomaticCarrier, buildCreateBody), so a correction from Automatic touches one place.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { maskSecret } from '../crypto';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
@@ -575,6 +576,6 @@ export const automaticModule: DistributorModule<AutomaticCredentials> = {
   warehouses: AUTOMATIC_WAREHOUSES,
   limits: AUTOMATIC_LIMITS,
   credentialsSchema: z.object({ apiToken: z.string().trim().min(1).max(512) }),
-  mask: (creds) => ({ apiToken: `••••${creds.apiToken.slice(-4)}` }),
+  mask: (creds) => ({ apiToken: maskSecret(creds.apiToken) }),
   create: (creds, ctx) => createAutomaticAdapter(creds, ctx),
 };

@@ -26,6 +26,7 @@
 //   and none matched; if the window has more pages than `maxLookupPages` it throws instead of
 //   guessing "not there".
 import { z } from 'zod';
+import { maskSecret } from '../crypto';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
@@ -421,7 +422,7 @@ export function interpretOrderResponse(httpStatus: number, body: unknown, succes
 
 /** Only the last 4 characters, e.g. '••••abcd'. */
 export function maskTail(value: string): string {
-  return `••••${String(value ?? '').slice(-4)}`;
+  return maskSecret(String(value ?? ''));
 }
 
 // ---------------------------------------------------------------------------------------------

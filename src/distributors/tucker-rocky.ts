@@ -47,6 +47,7 @@
 // - verifyCredentials, checkStock, validateOrder and findOrder are reads; sending them twice is
 //   harmless.
 import { z } from 'zod';
+import { maskSecret } from '../crypto';
 import { alphanumericTracking, normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, isExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
@@ -202,7 +203,7 @@ export function tuckerItemNumber(sku: string): string {
 }
 
 export function maskTail(value: string): string {
-  return `••••${value.slice(-4)}`;
+  return maskSecret(value);
 }
 
 function asArray<T = any>(v: unknown): T[] {

@@ -18,6 +18,7 @@
 // over from a fresh cart.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { maskSecret } from '../crypto';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, redact, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
@@ -646,7 +647,7 @@ export const wpsModule: DistributorModule<WpsCredentials> = {
   limits: WPS_LIMITS,
   credentialsSchema: z.object({ apiToken: z.string().trim().min(1, 'apiToken is required') }),
   mask(creds) {
-    return { apiToken: `••••${creds.apiToken.slice(-4)}` };
+    return { apiToken: maskSecret(creds.apiToken) };
   },
   create(creds, ctx) {
     return createWpsAdapter(creds, ctx, (ctx as WpsAdapterContext).wps ?? {});

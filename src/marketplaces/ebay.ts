@@ -15,6 +15,7 @@
 // - Reads (hasTracking, verifyCredentials) have no side effects.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { maskSecret } from '../crypto';
 import { alphanumericTracking, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
 import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpClientFactory, type HttpResponse } from '../http';
@@ -506,7 +507,7 @@ export const ebayModule: MarketplaceModule<EbayCredentials> = {
   productionBaseUrl: 'https://api.ebay.com',
   credentialsSchema: z.object({ accessToken: z.string().trim().min(1, 'accessToken is required') }),
   mask(creds) {
-    return { accessToken: `••••${creds.accessToken.slice(-4)}` };
+    return { accessToken: maskSecret(creds.accessToken) };
   },
   create(creds, ctx) {
     return createEbayAdapter(creds, ctx, (ctx as EbayAdapterContext).ebay ?? {});
