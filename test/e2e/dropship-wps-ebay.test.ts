@@ -88,6 +88,19 @@ describe('a dropship from WPS to eBay', () => {
     const calls = await stack.sql`SELECT target, url, request_body FROM external_calls WHERE pss_order_id = ${pssOrderId}`;
     expect(calls.length).toBeGreaterThanOrEqual(4);
     expect(JSON.stringify(calls)).not.toContain('demoWpsToken');
+
+    // and no credential travels through Temporal
+    const history = await stack.client.workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId)).fetchHistory();
+    const texts: string[] = [];
+    const walk = (v: unknown, depth = 0): void => {
+      if (v instanceof Uint8Array) texts.push(Buffer.from(v).toString('utf8'));
+      else if (typeof v === 'string') texts.push(v);
+      else if (v && typeof v === 'object' && depth < 30) for (const x of Object.values(v)) walk(x, depth + 1);
+    };
+    walk(history);
+    const text = texts.join('\n');
+    expect(text).toContain('72-0500M');
+    for (const secret of ['demoWpsToken', 'demo-ebay-user-token', 'DEMOTUCKERKEY', 'demo-pu-api-key', 'demo-automatic-token']) expect(text).not.toContain(secret);
   });
 
   it('answers the same request twice with the same dropship and refuses a different body', async () => {
@@ -221,5 +234,27 @@ describe('a dropship from WPS to eBay', () => {
       ['1Z999AA1PART00001', 'UPS', 1],
       ['770000000002', 'FedEx', 1],
     ]);
+  });
+});
+
+describe('a long wait for tracking', () => {
+  it('continues as new when Temporal suggests it and still completes', async () => {
+    const { key, tenantId } = await stack.dealer();
+    const { pssOrderId, body } = await helmetOrder();
+    await stack.api('POST', '/v1/dropships', body, key);
+    const [po] = await confirmAndGetPo(key, pssOrderId);
+    const handle = stack.client.workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId));
+    const firstRun = (await handle.describe()).runId;
+    // the test server suggests continue-as-new after 150 events; each poll adds a handful
+    const deadline = Date.now() + 150_000;
+    while ((await handle.describe()).runId === firstRun) {
+      if (Date.now() > deadline) throw new Error('never continued as new');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const carried = await stack.api('GET', `/v1/dropships/${pssOrderId}`, undefined, key);
+    expect(carried.body).toMatchObject({ status: 'submitted', confirmedBy: 'tester', purchaseOrders: [{ poNumber: po.poNumber, status: 'submitted' }] });
+    await stack.sim('wps', 'POST', `/__control/orders/${po.poNumber}/ship`, { carrier: 'UP2D', trackingNumber: '1Z999AACAN000001' });
+    await stack.waitForDropship(key, pssOrderId, (x) => x.status === 'completed', 'completed after continue-as-new');
+    expect(await stack.simOrders('wps', po.poNumber)).toHaveLength(1);
   });
 });
