@@ -170,6 +170,30 @@ describe('a dropship from WPS to eBay', () => {
     }
   });
 
+  it('can be cancelled once every PO waits for a person, but not while a PO is placed', async () => {
+    const { key } = await stack.dealer();
+    const placed = await helmetOrder();
+    await stack.api('POST', '/v1/dropships', placed.body, key);
+    await confirmAndGetPo(key, placed.pssOrderId);
+    expect((await stack.api('POST', `/v1/dropships/${placed.pssOrderId}/cancel`, { reason: 'too late' }, key)).status).toBe(409);
+
+    await stack.sim('wps', 'POST', '/__control/accounts', { credentials: { apiToken: 'demoWpsToken0000000000000000000000000001' }, flags: { taxIdOnFile: false } });
+    try {
+      const { pssOrderId, body } = await helmetOrder();
+      await stack.api('POST', '/v1/dropships', body, key);
+      const [po] = await confirmAndGetPo(key, pssOrderId);
+      expect(po.status).toBe('needs_attention');
+      expect((await stack.api('POST', `/v1/dropships/${pssOrderId}/cancel`, { reason: 'dealer gave up' }, key)).status).toBe(202);
+      const d = await stack.waitForDropship(key, pssOrderId, (x) => x.status === 'cancelled', 'cancelled');
+      expect(d.purchaseOrders[0].status).toBe('cancelled');
+      const row = await stack.api('GET', `/v1/purchase-orders/${po.poNumber}`, undefined, key);
+      expect(row.body.status).toBe('cancelled');
+      expect(await stack.simOrders('wps', po.poNumber)).toHaveLength(0);
+    } finally {
+      await stack.sim('wps', 'POST', '/__control/accounts', { credentials: { apiToken: 'demoWpsToken0000000000000000000000000001' }, flags: { taxIdOnFile: true } });
+    }
+  });
+
   it('rides out three 5xx answers and places the order once', async () => {
     const { key } = await stack.dealer();
     const { pssOrderId, body } = await helmetOrder();
