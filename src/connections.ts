@@ -20,8 +20,6 @@ export interface ConnectionRow {
   masked: Record<string, string>;
 }
 
-const table = (kind: ConnectionKind) => (kind === 'distributor' ? 'distributor_connections' : 'marketplace_connections');
-
 export async function saveConnection(
   sql: Sql,
   keys: CredentialKey[],
@@ -34,10 +32,10 @@ export async function saveConnection(
 ): Promise<ConnectionRow> {
   const sealed = seal(keys, creds);
   const [row] = await sql`
-    INSERT INTO ${sql(table(kind))} (tenant_id, code, secret, key_id, masked, base_url, enabled, verified_at, updated_at)
-    VALUES (${tenantId}, ${code}, ${sealed.secret}, ${sealed.keyId}, ${sql.json(masked)}, ${opts.baseUrl ?? null},
+    INSERT INTO connections (tenant_id, kind, code, secret, key_id, masked, base_url, enabled, verified_at, updated_at)
+    VALUES (${tenantId}, ${kind}, ${code}, ${sealed.secret}, ${sealed.keyId}, ${sql.json(masked)}, ${opts.baseUrl ?? null},
             ${opts.enabled ?? true}, now(), now())
-    ON CONFLICT (tenant_id, code) DO UPDATE SET secret = EXCLUDED.secret, key_id = EXCLUDED.key_id,
+    ON CONFLICT (tenant_id, kind, code) DO UPDATE SET secret = EXCLUDED.secret, key_id = EXCLUDED.key_id,
       masked = EXCLUDED.masked, base_url = EXCLUDED.base_url, enabled = EXCLUDED.enabled,
       verified_at = EXCLUDED.verified_at, updated_at = now()
     RETURNING code, enabled, verified_at, base_url, masked`;
@@ -56,8 +54,8 @@ function toRow(r: Record<string, unknown>): ConnectionRow {
 
 export async function listConnections(sql: Sql, kind: ConnectionKind, tenantId: string): Promise<ConnectionRow[]> {
   const rows = await sql`
-    SELECT code, enabled, verified_at, base_url, masked FROM ${sql(table(kind))}
-    WHERE tenant_id = ${tenantId} ORDER BY code`;
+    SELECT code, enabled, verified_at, base_url, masked FROM connections
+    WHERE tenant_id = ${tenantId} AND kind = ${kind} ORDER BY code`;
   return rows.map(toRow);
 }
 
@@ -69,8 +67,8 @@ async function loadCredentials(
   code: string,
 ): Promise<{ creds: unknown; baseUrl?: string } | undefined> {
   const [row] = await sql`
-    SELECT secret, key_id, base_url FROM ${sql(table(kind))}
-    WHERE tenant_id = ${tenantId} AND code = ${code} AND enabled`;
+    SELECT secret, key_id, base_url FROM connections
+    WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND enabled`;
   if (!row) return undefined;
   return {
     creds: unseal(keys, { keyId: row.key_id as string, secret: row.secret as Buffer }),

@@ -109,7 +109,7 @@ export async function buildLines(
 }
 
 export async function connectedDistributors(sql: Sql, tenantId: string): Promise<Set<string>> {
-  const rows = await sql`SELECT code FROM distributor_connections WHERE tenant_id = ${tenantId} AND enabled`;
+  const rows = await sql`SELECT code FROM connections WHERE tenant_id = ${tenantId} AND kind = 'distributor' AND enabled`;
   return new Set(rows.map((r) => r.code as string));
 }
 

@@ -129,7 +129,7 @@ describe('connections, rules and catalog', () => {
     expect(ok.body.verifiedAt).toBeTruthy();
     const all = await stack.api('GET', '/v1/connections', undefined, key);
     expect(JSON.stringify(all.body)).not.toContain('demoWpsToken');
-    const row = await stack.sql`SELECT secret, key_id FROM distributor_connections WHERE code = 'wps' LIMIT 1`;
+    const row = await stack.sql`SELECT secret, key_id FROM connections WHERE kind = 'distributor' AND code = 'wps' LIMIT 1`;
     expect(Buffer.from(row[0].secret).toString('latin1')).not.toContain('demoWpsToken');
     expect(row[0].key_id).toBe('test');
   });

@@ -15,9 +15,11 @@ CREATE TABLE api_keys (
 );
 CREATE INDEX api_keys_tenant ON api_keys(tenant_id);
 
--- Credentials are AES-256-GCM ciphertext; key_id names the CREDENTIALS_KEY that encrypted them.
-CREATE TABLE distributor_connections (
+-- A dealer's distributor and marketplace accounts. Credentials are AES-256-GCM ciphertext;
+-- key_id names the CREDENTIALS_KEY that encrypted them.
+CREATE TABLE connections (
   tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  kind text NOT NULL CHECK (kind IN ('distributor', 'marketplace')),
   code text NOT NULL,
   secret bytea NOT NULL,
   key_id text NOT NULL,
@@ -26,20 +28,7 @@ CREATE TABLE distributor_connections (
   enabled boolean NOT NULL DEFAULT true,
   verified_at timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, code)
-);
-
-CREATE TABLE marketplace_connections (
-  tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
-  code text NOT NULL,
-  secret bytea NOT NULL,
-  key_id text NOT NULL,
-  masked jsonb NOT NULL,
-  base_url text,
-  enabled boolean NOT NULL DEFAULT true,
-  verified_at timestamptz,
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, code)
+  PRIMARY KEY (tenant_id, kind, code)
 );
 
 CREATE TABLE warehouse_rules (
