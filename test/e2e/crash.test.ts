@@ -12,6 +12,15 @@ const stack = new Stack({ noWorker: true, trackingPollIntervalMs: 1000 });
 beforeAll(() => stack.start());
 afterAll(() => stack.stop());
 
+/** Signals the worker's whole process group (the tsx wrapper and the node process it runs). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
 function startWorkerProcess(): { child: ChildProcess; ready: Promise<void> } {
   const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['worker.ts'], {
     cwd: ROOT,
@@ -24,6 +33,8 @@ function startWorkerProcess(): { child: ChildProcess; ready: Promise<void> } {
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // its own process group: tsx runs the worker in a child process, and a kill must reach it
+    detached: true,
   });
   let out = '';
   const ready = new Promise<void>((resolve, reject) => {
@@ -67,8 +78,8 @@ it('survives a worker killed mid-submit with exactly one order at WPS', async ()
     const post = reqs.find((r) => r.method === 'POST' && r.path === '/orders');
     return post && (await stack.simOrders('wps', post.body?.po_number)).length === 1 && post;
   });
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
+  killGroup(first.child, 'SIGKILL');
+  await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode ? r(null) : first.child.once('exit', r)));
 
   const [po] = await stack.sql`SELECT po_number, submit_started_at FROM purchase_orders WHERE pss_order_id = ${pssOrderId}`;
   expect(po.submit_started_at).toBeTruthy();
@@ -87,7 +98,7 @@ it('survives a worker killed mid-submit with exactly one order at WPS', async ()
     const attempts = await stack.sql`SELECT outcome FROM purchase_order_attempts WHERE po_number = ${po.po_number} ORDER BY id`;
     expect(attempts.map((a) => a.outcome)).toContain('found_existing');
   } finally {
-    second.child.kill('SIGTERM');
-    await new Promise((r) => (second.child.exitCode !== null ? r(null) : second.child.once('exit', r)));
+    killGroup(second.child, 'SIGTERM');
+    await new Promise((r) => (second.child.exitCode !== null || second.child.signalCode ? r(null) : second.child.once('exit', r)));
   }
 });
