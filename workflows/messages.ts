@@ -4,8 +4,6 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ConfirmRequest, DropshipView, RetryRequest } from './types';
 
-export const TASK_QUEUE_DEFAULT = 'dropship';
-
 /** `dropship:<tenant>:<pssOrderId>` — readable in the Web UI, unique per dealer order. */
 export function dropshipWorkflowId(tenantId: string, pssOrderId: string): string {
   return `dropship:${tenantId}:${pssOrderId}`;
