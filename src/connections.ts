@@ -1,14 +1,16 @@
 // A dealer's distributor and marketplace connections: credentials sealed at rest, loaded
-// by tenant inside activities (never carried in workflow inputs), turned into adapters.
-import type { CredentialKey } from './config';
+// by tenant inside activities (never carried in workflow inputs), turned into adapters whose
+// errors never repeat a credential, and sent only where the outbound policy allows.
+import type { Config, CredentialKey } from './config';
 import { seal, unseal } from './crypto';
 import type { Sql } from './db';
-import { distributorModule } from './distributors/registry';
-import type { DistributorAdapter } from './distributors/types';
-import { ExternalCallError } from './external-errors';
-import type { HttpClientFactory } from './http';
-import { marketplaceModule } from './marketplaces/registry';
-import type { MarketplaceAdapter } from './marketplaces/types';
+import { distributorModule, distributorModules } from './distributors/registry';
+import type { DistributorAdapter, DistributorModule } from './distributors/types';
+import { ExternalCallError, isExternalCallError } from './external-errors';
+import { redact, type HttpClientFactory } from './http';
+import { marketplaceModule, marketplaceModules } from './marketplaces/registry';
+import type { MarketplaceAdapter, MarketplaceModule } from './marketplaces/types';
+import { originOf, type UrlPolicy } from './outbound';
 
 export type ConnectionKind = 'distributor' | 'marketplace';
 
@@ -30,7 +32,7 @@ export async function saveConnection(
   masked: Record<string, string>,
   opts: { baseUrl?: string; enabled?: boolean },
 ): Promise<ConnectionRow> {
-  const sealed = seal(keys, creds);
+  const sealed = seal(keys, creds, { tenantId, kind, code });
   const [row] = await sql`
     INSERT INTO connections (tenant_id, kind, code, secret, key_id, masked, base_url, enabled, verified_at, updated_at)
     VALUES (${tenantId}, ${kind}, ${code}, ${sealed.secret}, ${sealed.keyId}, ${sql.json(masked)}, ${opts.baseUrl ?? null},
@@ -70,9 +72,78 @@ async function loadCredentials(
     SELECT secret, key_id, base_url FROM connections
     WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND enabled`;
   if (!row) return undefined;
+  const binding = { tenantId, kind, code };
+  const opened = unseal(keys, { keyId: row.key_id as string, secret: row.secret as Buffer }, binding);
+  if (opened.stale) {
+    // Sealed under an older key or before the row binding: seal it again now, unless someone
+    // saved new credentials in between (then theirs stay).
+    const fresh = seal(keys, opened.value, binding);
+    await sql`
+      UPDATE connections SET secret = ${fresh.secret}, key_id = ${fresh.keyId}
+      WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND secret = ${row.secret as Buffer}`;
+  }
+  return { creds: opened.value, baseUrl: (row.base_url as string | null) ?? undefined };
+}
+
+/** Every string inside a credentials object (feed settings included): what errors must not repeat. */
+export function credentialStrings(creds: unknown): string[] {
+  if (typeof creds === 'string') return [creds];
+  if (creds && typeof creds === 'object') return Object.values(creds).flatMap(credentialStrings);
+  return [];
+}
+
+/**
+ * The adapter with every ExternalCallError it throws, and every refusal `reason` it returns (a
+ * cancel the distributor refused), redacted: upstream text is copied into what dealers read and
+ * into Temporal history, and an upstream may echo a key back.
+ */
+export function withRedactedErrors<A extends object>(adapter: A, secrets: string[]): A {
+  const cleanError = (err: unknown): unknown => {
+    if (!isExternalCallError(err)) return err;
+    const details = Object.fromEntries(Object.entries(err.details).map(([k, v]) => [k, typeof v === 'string' ? redact(v, secrets) : v]));
+    return new ExternalCallError(err.kind, err.code, redact(err.message, secrets), details);
+  };
+  const cleanResult = (out: unknown): unknown =>
+    out && typeof out === 'object' && typeof (out as { reason?: unknown }).reason === 'string'
+      ? { ...out, reason: redact((out as { reason: string }).reason, secrets) }
+      : out;
+  return new Proxy(adapter, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        try {
+          const out = value.apply(target, args);
+          return out instanceof Promise ? out.then(cleanResult, (e) => Promise.reject(cleanError(e))) : cleanResult(out);
+        } catch (e) {
+          throw cleanError(e);
+        }
+      };
+    },
+  });
+}
+
+/** Builds a module's adapter with redacted errors; the one way adapters are made from dealer credentials. */
+export function createAdapter<M extends DistributorModule<any> | MarketplaceModule<any>>(
+  mod: M,
+  creds: unknown,
+  ctx: { baseUrl?: string; http: HttpClientFactory },
+): ReturnType<M['create']> {
+  return withRedactedErrors(mod.create(creds, ctx), credentialStrings(creds)) as ReturnType<M['create']>;
+}
+
+/**
+ * Where this process may send credentials (see src/outbound.ts): in production the documented
+ * host of every adapter, or only `forModule`'s, plus ALLOWED_UPSTREAM_ORIGINS.
+ */
+export function upstreamUrlPolicy(
+  config: Pick<Config, 'appEnv' | 'allowedUpstreamOrigins'>,
+  forModule?: { productionBaseUrl: string },
+): UrlPolicy {
+  const documented = forModule ? [forModule] : [...Object.values(distributorModules), ...Object.values(marketplaceModules)];
   return {
-    creds: unseal(keys, { keyId: row.key_id as string, secret: row.secret as Buffer }),
-    baseUrl: (row.base_url as string | null) ?? undefined,
+    appEnv: config.appEnv,
+    productionOrigins: [...new Set([...documented.map((m) => originOf(m!.productionBaseUrl)), ...(config.allowedUpstreamOrigins ?? [])])],
   };
 }
 
@@ -93,7 +164,7 @@ export async function distributorAdapterFor(deps: AdapterDeps, tenantId: string,
       `There is no enabled ${mod.displayName} connection for this dealer. Add the ${mod.displayName} credentials (PUT /v1/connections/distributors/${code}), then retry.`,
     );
   }
-  return mod.create(loaded.creds, { baseUrl: loaded.baseUrl, http: deps.http });
+  return createAdapter(mod, loaded.creds, { baseUrl: loaded.baseUrl, http: deps.http });
 }
 
 export async function marketplaceAdapterFor(deps: AdapterDeps, tenantId: string, code: string): Promise<MarketplaceAdapter> {
@@ -107,5 +178,5 @@ export async function marketplaceAdapterFor(deps: AdapterDeps, tenantId: string,
       `There is no ${mod.displayName} connection for this dealer. Add the ${mod.displayName} credentials (PUT /v1/connections/marketplaces/${code}), then retry.`,
     );
   }
-  return mod.create(loaded.creds, { baseUrl: loaded.baseUrl, http: deps.http });
+  return createAdapter(mod, loaded.creds, { baseUrl: loaded.baseUrl, http: deps.http });
 }

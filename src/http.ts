@@ -1,8 +1,11 @@
 // The only way adapters talk HTTP: explicit timeouts, no hidden retries (Temporal retries the
 // activity, so a retry is always visible in history), every call recorded for support with
-// secrets redacted, and network failures classified as transient or ambiguous.
-import got, { RequestError } from 'got';
+// secrets redacted, network failures classified as transient or ambiguous, every URL checked
+// against the outbound policy before anything is sent, and answers capped in size.
+import got, { type RequestError } from 'got';
+import { appEnvFrom } from './config';
 import { ExternalCallError } from './external-errors';
+import { outboundUrlProblem, type UrlPolicy } from './outbound';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -15,6 +18,8 @@ export interface HttpRequest {
   json?: unknown;
   headers?: Record<string, string>;
   timeoutMs?: number;
+  /** Aborted before sending: nothing is sent. Aborted while in flight: treated like a timeout. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -59,11 +64,33 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** Values that must never be recorded (tokens, keys that travel in query strings or bodies). */
   secrets?: string[];
-  /** Client-side cap on request rate, shared by every client with the same key in this process. */
+  /** Client-side cap on request rate, shared by every client with the same key (per process unless a limiter is given). */
   rateLimit?: { key: string; perSecond: number };
+  /** Largest answer read; a bigger one is refused without being buffered. Default 2 MiB. */
+  maxResponseBytes?: number;
 }
 
 export type HttpClientFactory = (opts: HttpClientOptions) => HttpClient;
+
+/** Waits until one more request under `key` fits in `perSecond`. */
+export interface RequestLimiter {
+  acquire(key: string, perSecond: number): Promise<void>;
+}
+
+export interface HttpClientFactoryOptions {
+  /** Caps every request's timeout (tests use a short one to exercise lost answers quickly). */
+  timeoutCapMs?: number;
+  /** Replaces the in-process token bucket for `rateLimit` (e.g. one shared through Postgres). */
+  limiter?: RequestLimiter;
+  /** Aborts every request of every client this factory makes (e.g. the activity's cancellation). */
+  signal?: AbortSignal;
+  /**
+   * Where requests may go. Callers pass the policy built from their Config; without one the
+   * process's APP_ENV decides, with no documented hosts, so a factory nobody configured sends
+   * nothing at all in production rather than anything anywhere.
+   */
+  urlPolicy?: UrlPolicy;
+}
 
 /**
  * Client-side cap per distributor per dealer account when an adapter is not told otherwise.
@@ -74,17 +101,47 @@ export const DEFAULT_REQUESTS_PER_SECOND = 5;
 
 const MAX_RECORDED_BODY = 4000;
 const DEFAULT_TIMEOUT_MS = 15_000;
+export const DEFAULT_MAX_RESPONSE_BYTES = 2 * 1024 * 1024;
+/** Shorter values are not redacted: they would blank out ordinary text. */
+const MIN_SECRET_LENGTH = 4;
 
+/**
+ * The substrings of any base64 text that encodes `secret`: base64 turns 3 bytes into 4
+ * characters, so depending on where the secret starts (offset 0, 1 or 2 mod 3) its middle
+ * encodes to one of three fixed strings, whatever surrounds it (as in Basic `id:secret`).
+ */
+function base64Cores(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  return [0, 1, 2].map((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    // characters whose 6 bits all come from the secret
+    return encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6));
+  });
+}
+
+/** Every form a secret takes in recorded text: raw, URL-encoded, form-encoded, JSON-escaped and base64. */
+export function secretForms(secret: string): string[] {
+  const json = JSON.stringify(secret).slice(1, -1);
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    new URLSearchParams([['', secret]]).toString().slice(1),
+    json,
+    json.replace(/\//g, '\\/'),
+  ];
+  // percent escapes are case-insensitive (%2B and %2b)
+  forms.push(...forms.map((f) => f.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())));
+  for (const core of base64Cores(secret)) forms.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'));
+  return [...new Set(forms)].filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+
+/** Replaces every form of every secret (see secretForms) with `***`. */
 export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 4) {
-      out = out.split(s).join('***');
-      const enc = encodeURIComponent(s);
-      if (enc !== s) out = out.split(enc).join('***');
-    }
-  }
-  return out;
+  const forms = [...new Set(secrets.filter((s) => s && s.length >= MIN_SECRET_LENGTH).flatMap(secretForms))];
+  if (!forms.length) return text;
+  // longest first, so a form is not half-replaced through a shorter one inside it
+  forms.sort((a, b) => b.length - a.length);
+  return text.replace(new RegExp(forms.map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g'), '***');
 }
 
 /** Joins a base URL (scheme://host[:port][/prefix]) and a documented path. */
@@ -129,9 +186,14 @@ async function takeToken(key: string, perSecond: number): Promise<void> {
   return turn;
 }
 
-export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: { timeoutCapMs?: number } = {}): HttpClientFactory {
+const inProcessLimiter: RequestLimiter = { acquire: takeToken };
+
+export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: HttpClientFactoryOptions = {}): HttpClientFactory {
+  const limiter = factoryOpts.limiter ?? inProcessLimiter;
+  const urlPolicy = factoryOpts.urlPolicy ?? { appEnv: appEnvFrom(process.env), productionOrigins: [] };
   return (opts) => {
     const secrets = opts.secrets ?? [];
+    const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     const record = (r: CallRecord) => {
       if (!recorder) return;
       try {
@@ -142,7 +204,6 @@ export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: { 
     };
     return {
       async send(req) {
-        if (opts.rateLimit) await takeToken(opts.rateLimit.key, opts.rateLimit.perSecond);
         const url = joinUrl(opts.baseUrl, req.path);
         const search =
           req.searchParams instanceof URLSearchParams
@@ -152,24 +213,69 @@ export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: { 
               : undefined;
         const fullUrl = search && [...search.keys()].length ? `${url}?${search.toString()}` : url;
         const requestBody = req.json === undefined ? undefined : JSON.stringify(req.json);
+        const signals = [factoryOpts.signal, req.signal].filter((s): s is AbortSignal => s !== undefined);
         const startedAt = new Date();
         const t0 = Date.now();
         const isWrite = req.method !== 'GET';
-        try {
-          const res = await got(fullUrl, {
+        const recordFailure = (error: string, status?: number) =>
+          record({
+            target: opts.target,
             method: req.method,
-            headers: {
-              accept: 'application/json',
-              ...(requestBody !== undefined ? { 'content-type': 'application/json' } : {}),
-              ...opts.headers,
-              ...req.headers,
-            },
-            body: requestBody,
-            throwHttpErrors: false,
-            retry: 0,
-            followRedirect: false,
-            timeout: { request: Math.min(req.timeoutMs ?? opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, factoryOpts.timeoutCapMs ?? Number.POSITIVE_INFINITY) },
+            url: redact(fullUrl, secrets),
+            requestBody: requestBody && redact(requestBody, secrets).slice(0, MAX_RECORDED_BODY),
+            status,
+            error: redact(error, secrets),
+            durationMs: Date.now() - t0,
+            startedAt,
           });
+        const notSent = (why: string) => {
+          recordFailure(`aborted: ${why}`);
+          return new ExternalCallError('transient', 'timeout', `${opts.target}: ${req.method} ${req.path} was not sent (${why})`, { target: opts.target });
+        };
+
+        const problem = outboundUrlProblem(fullUrl, urlPolicy);
+        if (problem) {
+          recordFailure(`destination_refused: the address ${problem}`);
+          throw new ExternalCallError(
+            'permanent',
+            'destination_refused',
+            redact(`Nothing was sent to ${opts.target}: the connection's address ${problem}. Correct the connection's baseUrl (or remove it), then retry.`, secrets),
+            { target: opts.target },
+          );
+        }
+        if (signals.some((s) => s.aborted)) throw notSent('the caller gave up before it was sent');
+        if (opts.rateLimit) await limiter.acquire(opts.rateLimit.key, opts.rateLimit.perSecond);
+        if (signals.some((s) => s.aborted)) throw notSent('the caller gave up while it waited for the rate limit');
+
+        let tooLarge = false;
+        const request = got(fullUrl, {
+          method: req.method,
+          headers: {
+            accept: 'application/json',
+            ...(requestBody !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...opts.headers,
+            ...req.headers,
+          },
+          body: requestBody,
+          throwHttpErrors: false,
+          retry: 0,
+          followRedirect: false,
+          // Without decompression the byte count below is what arrives, and a small compressed
+          // answer cannot unpack into a huge one (got then sends no accept-encoding either).
+          decompress: false,
+          timeout: { request: Math.min(req.timeoutMs ?? opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, factoryOpts.timeoutCapMs ?? Number.POSITIVE_INFINITY) },
+        });
+        // Stops reading as soon as the declared or received size passes the cap.
+        request.on('downloadProgress', (p: { transferred: number; total?: number }) => {
+          if (!tooLarge && (p.transferred > maxResponseBytes || (p.total ?? 0) > maxResponseBytes)) {
+            tooLarge = true;
+            request.cancel();
+          }
+        });
+        const cancel = () => request.cancel();
+        for (const s of signals) s.addEventListener('abort', cancel, { once: true });
+        try {
+          const res = await request;
           const body = res.body;
           record({
             target: opts.target,
@@ -195,25 +301,32 @@ export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: { 
           };
         } catch (err) {
           const e = err as RequestError;
-          const code = e.code ?? 'UNKNOWN';
-          record({
-            target: opts.target,
-            method: req.method,
-            url: redact(fullUrl, secrets),
-            requestBody: requestBody && redact(requestBody, secrets).slice(0, MAX_RECORDED_BODY),
-            error: `${code}: ${redact(e.message ?? '', secrets)}`,
-            durationMs: Date.now() - t0,
-            startedAt,
-          });
+          const status = e.response?.statusCode;
+          if (tooLarge) {
+            recordFailure(`response_too_large: more than ${maxResponseBytes} bytes`, status);
+            throw new ExternalCallError(
+              'permanent',
+              'response_too_large',
+              `${opts.target} answered ${req.method} ${req.path} with more than ${maxResponseBytes} bytes, which is not an answer its API gives; it was not read` +
+                (isWrite ? ' (the request itself was sent and may have been applied).' : '.'),
+              { target: opts.target, httpStatus: status },
+            );
+          }
+          const aborted = e.name === 'CancelError';
+          const code = aborted ? 'ABORTED' : (e.code ?? 'UNKNOWN');
+          recordFailure(`${code}: ${e.message ?? ''}`, status);
           // Refused connections and DNS failures never reached the upstream.
           const neverSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code);
-          const isTimeout = e.name === 'TimeoutError' || code === 'ETIMEDOUT';
+          // An abort in flight is a timeout the caller chose: a write may have been applied.
+          const isTimeout = aborted || e.name === 'TimeoutError' || code === 'ETIMEDOUT';
           throw new ExternalCallError(
             isWrite && !neverSent ? 'ambiguous' : 'transient',
             isTimeout ? 'timeout' : 'network_error',
-            `${opts.target} did not answer ${req.method} ${req.path} (${isTimeout ? 'timed out' : code})`,
+            `${opts.target} did not answer ${req.method} ${req.path} (${aborted ? 'aborted' : isTimeout ? 'timed out' : code})`,
             { target: opts.target },
           );
+        } finally {
+          for (const s of signals) s.removeEventListener('abort', cancel);
         }
       },
     };

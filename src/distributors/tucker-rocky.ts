@@ -11,8 +11,9 @@
 //   - ship dates                          → parseTuckerDate()
 //
 // Every call is one query-string GET to `<base>/bin/trws` with `apikey`, `cust`, `output=JSON`,
-// `type=` (§3.1). The apikey travels in the query string, so it is handed to the HTTP client as a
-// secret: call records show it as `***`. `ctx.baseUrl` replaces scheme/host/port only; the path
+// `type=` (§3.1). The apikey and the customer number travel in the query string, so both are
+// handed to the HTTP client as secrets: call records show them as `***`, and so does Tucker's
+// error text wherever it is repeated. `ctx.baseUrl` replaces scheme/host/port only; the path
 // `/bin/trws` is appended as-is. Test host: https://apitest.tucker.com (use it as the baseUrl).
 //
 // Idempotency:
@@ -50,7 +51,8 @@ import { z } from 'zod';
 import { maskSecret } from '../crypto';
 import { alphanumericTracking, normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, isExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
-import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, redact, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { accountRateLimitKey } from '../rate-limit';
 import type {
   AdapterContext,
   DistributorAdapter,
@@ -475,6 +477,7 @@ export class TuckerRockyAdapter implements DistributorAdapter {
   readonly code = 'tucker-rocky' as const;
   private readonly client: HttpClient;
   private readonly opts: ResolvedOptions;
+  private readonly secrets: string[];
 
   constructor(
     private readonly creds: TuckerRockyCredentials,
@@ -482,13 +485,15 @@ export class TuckerRockyAdapter implements DistributorAdapter {
     options: TuckerRockyOptions = {},
   ) {
     this.opts = resolveOptions(options);
+    this.secrets = [creds.apiKey, creds.customerNumber];
     this.client = ctx.http({
       target: TARGET,
       baseUrl: resolveBaseUrl(TUCKER_PRODUCTION_BASE_URL, ctx.baseUrl),
       timeoutMs: this.opts.timeoutMs,
-      secrets: [creds.apiKey],
+      secrets: this.secrets,
       ...(this.opts.rateLimitPerSecond
-        ? { rateLimit: { key: `${TARGET}:${creds.customerNumber}`, perSecond: this.opts.rateLimitPerSecond } }
+        ? // the limiter key may be stored (a shared limiter): a digest, not the customer number
+          { rateLimit: { key: accountRateLimitKey(TARGET, creds.customerNumber), perSecond: this.opts.rateLimitPerSecond } }
         : {}),
     });
   }
@@ -765,8 +770,7 @@ export class TuckerRockyAdapter implements DistributorAdapter {
   }
 
   private clean(text: string): string {
-    const key = this.creds.apiKey;
-    return key && key.length >= 4 ? text.split(key).join('***') : text;
+    return redact(text, this.secrets);
   }
 
   /**

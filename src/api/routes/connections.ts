@@ -1,5 +1,6 @@
 // Connections: credentials are verified with a cheap read-only call, sealed, and only ever
-// shown masked. Neither the body nor the error messages echo a secret.
+// shown masked. Neither the body nor the error messages echo a secret. A baseUrl must pass the
+// outbound policy (src/outbound.ts) before anything is sent to it.
 import { z } from 'zod';
 import type { ZodApp } from '../app';
 import { tenantOf } from '../auth';
@@ -14,10 +15,11 @@ import {
   MarketplaceConnectionBody,
 } from '../schemas';
 import { createCallLog } from '../../call-log';
-import { listConnections, saveConnection, type ConnectionKind, type ConnectionRow } from '../../connections';
+import { createAdapter, listConnections, saveConnection, upstreamUrlPolicy, type ConnectionKind, type ConnectionRow } from '../../connections';
 import { distributorModule } from '../../distributors/registry';
 import { isExternalCallError } from '../../external-errors';
 import { marketplaceModule } from '../../marketplaces/registry';
+import { outboundUrlProblem } from '../../outbound';
 
 function connectionView(row: ConnectionRow) {
   return { code: row.code, enabled: row.enabled, verifiedAt: row.verifiedAt, baseUrl: row.baseUrl, ...row.masked };
@@ -45,9 +47,14 @@ export async function connectionRoutes(app: ZodApp) {
       const details = parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
       throw new ApiError(400, 'validation_failed', `Invalid ${mod.displayName} credentials: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
     }
-    const calls = createCallLog(sql, { tenantId, operation: `verify_${kind}` });
+    const urlPolicy = upstreamUrlPolicy(config, mod);
+    const problem = baseUrl === undefined ? undefined : outboundUrlProblem(baseUrl, urlPolicy);
+    if (problem) {
+      throw new ApiError(400, 'validation_failed', `body.baseUrl ${problem}`, [{ path: 'body.baseUrl', message: problem }]);
+    }
+    const calls = createCallLog(sql, { tenantId, operation: `verify_${kind}` }, { urlPolicy });
     try {
-      await mod.create(parsed.data, { baseUrl, http: calls.http }).verifyCredentials();
+      await createAdapter(mod, parsed.data, { baseUrl, http: calls.http }).verifyCredentials();
     } catch (err) {
       if (isExternalCallError(err) && err.kind === 'permanent') {
         throw new ApiError(422, 'credentials_rejected', `${mod.displayName} refused these credentials: ${err.message}`);
