@@ -1,7 +1,9 @@
 // Writes every distributor and marketplace call to external_calls, tagged with the dropship
-// and PO it served. Secrets are already redacted by the HTTP client.
+// and PO it served. Secrets are already redacted by the HTTP client. The clients it makes share
+// each distributor account's request cap across the cluster (src/rate-limit.ts).
 import type { Sql } from './db';
-import { createHttpClientFactory, type CallRecord, type HttpClientFactory } from './http';
+import { createHttpClientFactory, type CallRecord, type HttpClientFactory, type HttpClientFactoryOptions } from './http';
+import { createPostgresLimiter } from './rate-limit';
 
 export interface CallContext {
   tenantId?: string;
@@ -16,7 +18,7 @@ export interface CallLog {
   flush(): Promise<void>;
 }
 
-export function createCallLog(sql: Sql, ctx: CallContext, opts: { timeoutCapMs?: number } = {}): CallLog {
+export function createCallLog(sql: Sql, ctx: CallContext, opts: Omit<HttpClientFactoryOptions, 'limiter'> = {}): CallLog {
   const pending: Promise<unknown>[] = [];
   const write = (r: CallRecord) => {
     pending.push(
@@ -28,7 +30,7 @@ export function createCallLog(sql: Sql, ctx: CallContext, opts: { timeoutCapMs?:
     );
   };
   return {
-    http: createHttpClientFactory(write, opts),
+    http: createHttpClientFactory(write, { ...opts, limiter: createPostgresLimiter(sql) }),
     async flush() {
       await Promise.all(pending);
     },

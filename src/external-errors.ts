@@ -25,7 +25,11 @@ export type RefusalCode =
   | 'throttled'
   | 'upstream_unavailable'
   | 'timeout'
-  | 'network_error';
+  | 'network_error'
+  /** The connection's address is not one credentials may be sent to; nothing was sent. */
+  | 'destination_refused'
+  /** The upstream's answer was larger than any its API gives; it was not read. */
+  | 'response_too_large';
 
 export class ExternalCallError extends Error {
   override readonly name = 'ExternalCallError';
@@ -63,4 +67,26 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
+}
+
+/** First wait after a throttle that names none; doubles per attempt. */
+export const THROTTLE_BACKOFF_BASE_MS = 1_000;
+/** Longest wait between throttled attempts when the upstream names none. */
+export const THROTTLE_BACKOFF_CAP_MS = 120_000;
+
+/**
+ * How long to wait before the next attempt after `err`, or undefined to leave it to the retry
+ * policy. The upstream's own wait (Retry-After or its own signal) wins. A throttle without one
+ * backs off exponentially from about a second with equal jitter: half the step is fixed (so a
+ * retry never lands right back on a throttled API), half is random (so a burst of throttled
+ * activities does not retry in lockstep). `attempt` is the 1-based attempt that just failed
+ * (Temporal's `Context.current().info.attempt`).
+ */
+export function retryDelayMs(err: ExternalCallError, attempt: number, random: () => number = Math.random): number | undefined {
+  if (!err.retryable) return undefined;
+  if (err.details.retryAfterMs !== undefined) return err.details.retryAfterMs;
+  if (err.code !== 'throttled') return undefined;
+  const n = Number.isFinite(attempt) && attempt >= 1 ? Math.floor(attempt) : 1;
+  const step = Math.min(THROTTLE_BACKOFF_CAP_MS, THROTTLE_BACKOFF_BASE_MS * 2 ** (n - 1));
+  return Math.round(step / 2 + random() * (step / 2));
 }

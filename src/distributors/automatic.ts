@@ -10,22 +10,28 @@
 //   5xx after sending is `ambiguous`, and the caller must call findOrder(po) first.
 //   findOrder resolves the ambiguity: GET /order/purchase-number/{po} answers the (latest) order
 //   under the PO, or 404/E201 when the distributor positively has none → null → safe to re-send.
-// - POST /order/purchase-number/cancel/{po} (cancelOrder): cancelling an order that is already
-//   cancelled answers the cancelled order again [GUESS], so a re-sent cancel is harmless; a
-//   5xx/timeout on it is `ambiguous` and findOrder shows whether it went through (status CANCELLED).
+// - cancelOrder: POST /order/number/cancel/{order} when the order number is known (the order we
+//   placed, as findOrder looks it up), else POST /order/purchase-number/cancel/{po} (every order
+//   under the PO). Cancelling twice resolves `cancelled: true` again, so a re-sent cancel is
+//   harmless: whether Automatic answers the cancelled order again or refuses with "already
+//   cancelled" is [UNKNOWN], and both read as cancelled. Automatic's refusals (shipped: 400/E100
+//   with its reason; no such order: 404/E201) resolve `cancelled: false` with that reason. A
+//   5xx/timeout on it is `ambiguous`: findOrder shows whether it went through (status CANCELLED).
 // - Reads (item/avail, lookups, tracking) have no side effects and are safe to repeat.
 //
 // Every response shape the public record does not confirm lives in ONE mapping function below
-// (mapCreateAnswer, mapOrderDetail, mapTrackingEntries, mapAvailability, classifyAutomaticFailure,
-// mapAutomaticCarrier, buildCreateBody), so a correction from Automatic touches one place.
-import { createHash } from 'node:crypto';
+// (mapCreateAnswer, mapOrderDetail, mapTrackingEntries, mapAvailability, mapCancelAnswer,
+// classifyAutomaticFailure, mapAutomaticCarrier, buildCreateBody), so a correction from Automatic
+// touches one place.
 import { z } from 'zod';
 import { maskSecret } from '../crypto';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { accountRateLimitKey } from '../rate-limit';
 import type {
   AdapterContext,
+  CancelOutcome,
   DistributorAdapter,
   DistributorLimits,
   DistributorModule,
@@ -74,11 +80,9 @@ export interface AutomaticAdapterOptions {
   /** Per-request timeout (default 15 s). */
   timeoutMs?: number;
   /**
-   * [GUESS] 403/E003 "Too Many Requests" may come without Retry-After; this is the wait the
-   * adapter reports then (default 60 s). A Retry-After header always wins.
+   * [GUESS] Client-side request cap per API token (default DEFAULT_REQUESTS_PER_SECOND, 0 = none);
+   * cluster-wide when the HTTP client factory has a shared limiter (the call log's does).
    */
-  throttleRetryAfterMs?: number;
-  /** [GUESS] Client-side request cap shared per API token in this process (default: none). */
   rateLimitPerSecond?: number;
   /** Optional `shipMethod` sent with every order (default: none, Automatic chooses). */
   shipMethod?: string;
@@ -97,16 +101,8 @@ export interface AutomaticAdapterOptions {
   allowedCountries?: string[];
 }
 
-export interface CancelResult {
-  /** Automatic order numbers now cancelled under the PO. */
-  distributorOrderIds: string[];
-  status: string;
-}
-
-export interface AutomaticAdapter extends DistributorAdapter {
-  /** Cancels every order under the PO (POST /order/purchase-number/cancel/{po}). */
-  cancelOrder(poNumber: string): Promise<CancelResult>;
-}
+/** Automatic documents cancel (§4.2), so its adapter always has cancelOrder. */
+export type AutomaticAdapter = DistributorAdapter & Required<Pick<DistributorAdapter, 'cancelOrder'>>;
 
 export type AutomaticCredentials = { apiToken: string };
 
@@ -269,6 +265,33 @@ export function mapAvailability(sku: string, body: unknown): StockLevel {
   return { distributorSku: sku, orderable: true, warehouses };
 }
 
+/**
+ * Cancel answers (§8.4 shapes): 2xx with the order detail (by number) or a list of them (by PO);
+ * cancelled when every header says CANCELLED, and so is a 400/E100 saying it already is. A refusal
+ * Automatic explains (400/E100, e.g. "has shipped and can no longer be cancelled") or 404/E201 (no
+ * such order) is `cancelled: false` with the reason; any other answer is left to
+ * classifyAutomaticFailure (undefined). A 2xx without a readable order is undefined too: the
+ * caller cannot tell whether the cancel went through.
+ */
+export function mapCancelAnswer(res: HttpResponse, what: string): CancelOutcome | undefined {
+  if (res.status >= 200 && res.status < 300) {
+    const body = res.json<unknown>();
+    const headers = (Array.isArray(body) ? body : [body]).map((d) => mapOrderDetail(d)).filter((h): h is AutomaticOrderHeader => !!h);
+    if (headers.length === 0) return undefined;
+    const open = headers.find((h) => h.status.toUpperCase() !== 'CANCELLED');
+    return open
+      ? { cancelled: false, reason: `${NAME} answered the cancel of ${what} with order ${open.orderNumber} still ${open.status}` }
+      : { cancelled: true };
+  }
+  const { code, message } = errorBody(res);
+  if (isNotFound(res)) return { cancelled: false, reason: `${NAME} has no ${what} to cancel${message ? ` (${message})` : ''}` };
+  if (res.status === 400 && code === 'E100') {
+    if (message && /already (been )?cancell?ed/i.test(message)) return { cancelled: true };
+    return { cancelled: false, reason: `${NAME} refused to cancel ${what}${message ? `: ${message}` : ''}` };
+  }
+  return undefined;
+}
+
 interface AutomaticErrorBody {
   code?: string;
   message?: string;
@@ -294,7 +317,7 @@ const ADDRESS_FIELD = /shipToAddress|address|\bzip\b|postal|\bcity\b|\bstate\b|\
 export function classifyAutomaticFailure(
   res: HttpResponse,
   op: AutomaticOperation,
-  opts: { throttleRetryAfterMs?: number; now?: number } = {},
+  opts: { now?: number } = {},
 ): ExternalCallError {
   const { code, message } = errorBody(res);
   const isWrite = op === 'create' || op === 'cancel';
@@ -319,10 +342,12 @@ export function classifyAutomaticFailure(
     );
   }
   // Automatic throttles with 403/E003 "Too Many Requests", not 429: retryable, not a credential error.
+  // §4.2 documents no wait for E003, so without Retry-After the retry backs off exponentially
+  // (retryDelayMs in external-errors) instead of waiting a guessed fixed time.
   if (res.status === 403 || code === 'E003' || res.status === 429) {
     return new ExternalCallError('transient', 'throttled', `${NAME} is throttling requests (Too Many Requests)`, {
       ...details,
-      retryAfterMs: retryAfterMs ?? opts.throttleRetryAfterMs ?? DEFAULT_THROTTLE_RETRY_MS,
+      retryAfterMs,
     });
   }
   if (res.status === 406 || code === 'E004') {
@@ -398,7 +423,6 @@ export function isNotFound(res: HttpResponse): boolean {
   return res.status === 404 && errorBody(res).code === 'E201';
 }
 
-const DEFAULT_THROTTLE_RETRY_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +479,6 @@ export function createAutomaticAdapter(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const limits: DistributorLimits = { ...AUTOMATIC_LIMITS, ...options.limits };
   const allowedCountries = options.allowedCountries ?? ['US'];
-  const throttleRetryAfterMs = options.throttleRetryAfterMs ?? DEFAULT_THROTTLE_RETRY_MS;
   const http: HttpClient = ctx.http({
     target: TARGET,
     baseUrl: resolveBaseUrl(AUTOMATIC_PRODUCTION_BASE_URL, ctx.baseUrl),
@@ -466,13 +489,13 @@ export function createAutomaticAdapter(
     ...((options.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND)
       ? {
           rateLimit: {
-            key: `automatic:${createHash('sha256').update(creds.apiToken).digest('hex').slice(0, 16)}`,
+            key: accountRateLimitKey(TARGET, creds.apiToken),
             perSecond: options.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
           },
         }
       : {}),
   });
-  const fail = (res: HttpResponse, op: AutomaticOperation) => classifyAutomaticFailure(res, op, { throttleRetryAfterMs });
+  const fail = (res: HttpResponse, op: AutomaticOperation) => classifyAutomaticFailure(res, op);
   const ok = (res: HttpResponse) => res.status >= 200 && res.status < 300;
   const seg = (v: string) => encodeURIComponent(v);
 
@@ -549,22 +572,20 @@ export function createAutomaticAdapter(
       return out;
     },
 
-    async cancelOrder(poNumber) {
-      const res = await http.send({ method: 'POST', path: `/order/purchase-number/cancel/${seg(poNumber)}`, timeoutMs });
-      if (!ok(res)) {
-        const err = fail(res, 'cancel');
-        if (err.code === 'order_not_found') {
-          throw new ExternalCallError('permanent', 'order_not_found', `${NAME} has no order under PO ${poNumber} to cancel`, err.details);
-        }
-        throw err;
-      }
-      const body = res.json<unknown>();
-      const list = Array.isArray(body) ? body : [body];
-      const headers = list.map((d) => mapOrderDetail(d)).filter((h): h is AutomaticOrderHeader => !!h);
-      return {
-        distributorOrderIds: headers.map((h) => h.orderNumber),
-        status: headers.length ? headers[headers.length - 1].status : 'CANCELLED',
-      };
+    async cancelOrder(poNumber, hint) {
+      const byNumber = hint?.distributorOrderId;
+      const res = await http.send({
+        method: 'POST',
+        path: byNumber ? `/order/number/cancel/${seg(byNumber)}` : `/order/purchase-number/cancel/${seg(poNumber)}`,
+        timeoutMs,
+      });
+      const outcome = mapCancelAnswer(res, byNumber ? `order ${byNumber} (PO ${poNumber})` : `order under PO ${poNumber}`);
+      if (outcome) return outcome;
+      if (!ok(res)) throw fail(res, 'cancel');
+      throw new ExternalCallError('ambiguous', 'upstream_unavailable', `${NAME} accepted the cancel of PO ${poNumber} but its answer carried no order`, {
+        target: TARGET,
+        httpStatus: res.status,
+      });
     },
   };
 }

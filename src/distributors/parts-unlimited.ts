@@ -25,11 +25,16 @@
 //   number when the caller has one). It returns null only after every page of the window was read
 //   and none matched; if the window has more pages than `maxLookupPages` it throws instead of
 //   guessing "not there".
+//
+// No cancelOrder: the reference (§2) documents no cancel call for drop-ship orders
+// (`cancellation_policy` only says what happens to short lines). A cancel is the dealer's call
+// to Parts Unlimited.
 import { z } from 'zod';
 import { maskSecret } from '../crypto';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { accountRateLimitKey } from '../rate-limit';
 import type {
   AdapterContext,
   DistributorAdapter,
@@ -307,7 +312,7 @@ export function classifyPuRefusal(
   const po = ctx.poNumber ? ` PO ${ctx.poNumber}` : ' the request';
   const t = text.toLowerCase();
 
-  if (statusCode === 401 || /invalid api[- ]?key|api[- ]?key (is )?(invalid|not valid|missing)|unauthori[sz]ed|not authenticated/.test(t)) {
+  if (statusCode === 401 || /invalid api[- ]?key|missing api[- ]?key|api[- ]?key (is )?(invalid|not valid|missing)|unauthori[sz]ed|not authenticated/.test(t)) {
     return {
       kind: 'permanent',
       code: 'credentials_rejected',
@@ -375,7 +380,8 @@ export function classifyPuRefusal(
   return {
     kind: 'permanent',
     code: 'invalid_request',
-    message: `Parts Unlimited refused${po}${statusCode ? ` (status ${statusCode})` : ''}${said}.`,
+    // The status code stays in the error's details: the message reads the same in both shapes.
+    message: `Parts Unlimited refused${po}${said}.`,
   };
 }
 
@@ -384,38 +390,54 @@ export type PuOrderOutcome =
   | { ok: false; statusCode?: number; texts: string[] }
   | { ok: 'unknown'; reason: string };
 
+export interface PuRefusalBody {
+  /** The body's status_code when it is a refusal code, else the HTTP status (undefined: a 2xx mainframe answer). */
+  statusCode?: number;
+  texts: string[];
+}
+
 /**
- * THE mapper for the answer to POST …/orders/dropship. Success and failure travel in the body:
- * `{status_code, status_message, reference_number, order_total, line_items}` or
- * `{mainframeErrors:[{text}]}` (no status_code). Non-2xx transport errors carry the same body
- * when PU sends one.
+ * THE reader of a refusal in either of PU's shapes, for every call: `{status_code,
+ * status_message}` with a code that is not a success, or `{mainframeErrors:[{text}]}` (no
+ * status_code), carried by HTTP 200 (§8.2) or by a non-2xx status (C6). Both give the same
+ * (code, texts) to classifyPuRefusal, so a refusal classifies the same way whatever its shape.
+ * Undefined when the answer is not a refusal.
  */
-export function interpretOrderResponse(httpStatus: number, body: unknown, successCodes: number[]): PuOrderOutcome {
-  const b = (body && typeof body === 'object' ? body : undefined) as Record<string, unknown> | undefined;
-  const mainframe = b && Array.isArray(b.mainframeErrors) ? (b.mainframeErrors as unknown[]) : [];
-  const mainframeTexts = mainframe
+export function readPuRefusal(httpStatus: number, body: unknown, isSuccessCode: (code: number) => boolean): PuRefusalBody | undefined {
+  const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : undefined) as Record<string, unknown> | undefined;
+  const mainframe = b && Array.isArray(b.mainframeErrors) ? (b.mainframeErrors as unknown[]) : undefined;
+  const mainframeTexts = (mainframe ?? [])
     .map((e) => (e && typeof e === 'object' ? String((e as Record<string, unknown>).text ?? '') : String(e)))
     .map((s) => s.trim())
     .filter(Boolean);
   const rawCode = b?.status_code ?? b?.statusCode;
-  const bodyCode = rawCode === undefined || rawCode === null || rawCode === '' ? undefined : Number(rawCode);
+  const parsed = rawCode === undefined || rawCode === null || rawCode === '' ? undefined : Number(rawCode);
+  const bodyCode = parsed !== undefined && Number.isFinite(parsed) ? parsed : undefined;
+  const refusalCode = bodyCode !== undefined && !isSuccessCode(bodyCode) ? bodyCode : undefined;
   const message = b ? String(b.status_message ?? b.statusMessage ?? b.message ?? '').trim() : '';
-  const ref = b?.reference_number ?? b?.referenceNumber;
-  const reference = ref === undefined || ref === null ? '' : String(ref).trim();
+  const texts = [message, ...mainframeTexts].filter(Boolean);
 
-  if (httpStatus < 200 || httpStatus >= 300) {
-    const texts = [message, ...mainframeTexts].filter(Boolean);
-    return { ok: false, statusCode: bodyCode && bodyCode >= 400 ? bodyCode : httpStatus, texts };
-  }
-  if (!b) return { ok: 'unknown', reason: 'the answer was not JSON' };
-  if (mainframeTexts.length || mainframe.length) {
-    return { ok: false, statusCode: bodyCode && !successCodes.includes(bodyCode) ? bodyCode : undefined, texts: mainframeTexts.length ? mainframeTexts : [message] };
-  }
-  if (bodyCode !== undefined && Number.isFinite(bodyCode)) {
-    if (!successCodes.includes(bodyCode)) return { ok: false, statusCode: bodyCode, texts: [message].filter(Boolean) };
-  } else if (!reference) {
-    return { ok: 'unknown', reason: 'the answer had neither a status_code nor a reference_number' };
-  }
+  if (httpStatus < 200 || httpStatus >= 300) return { statusCode: refusalCode && refusalCode >= 400 ? refusalCode : httpStatus, texts };
+  if (mainframe) return { statusCode: refusalCode, texts };
+  if (refusalCode !== undefined) return { statusCode: refusalCode, texts };
+  return undefined;
+}
+
+/**
+ * THE mapper for the answer to POST …/orders/dropship. Success and failure travel in the body:
+ * `{status_code, status_message, reference_number, order_total, line_items}`, or a refusal in
+ * either shape (readPuRefusal).
+ */
+export function interpretOrderResponse(httpStatus: number, body: unknown, successCodes: number[]): PuOrderOutcome {
+  const refusal = readPuRefusal(httpStatus, body, (code) => successCodes.includes(code));
+  if (refusal) return { ok: false, ...refusal };
+  if (!body || typeof body !== 'object') return { ok: 'unknown', reason: 'the answer was not JSON' };
+  const b = body as Record<string, unknown>;
+  const rawCode = b.status_code ?? b.statusCode;
+  const bodyCode = rawCode === undefined || rawCode === null || rawCode === '' ? undefined : Number(rawCode);
+  const ref = b.reference_number ?? b.referenceNumber;
+  const reference = ref === undefined || ref === null ? '' : String(ref).trim();
+  if (bodyCode === undefined && !reference) return { ok: 'unknown', reason: 'the answer had neither a status_code nor a reference_number' };
   if (!reference) return { ok: 'unknown', reason: `status_code ${bodyCode} without a reference_number` };
   return { ok: true, referenceNumber: reference, backordered: bodyCode === 202 };
 }
@@ -446,7 +468,7 @@ class PartsUnlimitedAdapter implements DistributorAdapter {
       timeoutMs: this.o.timeoutMs,
       secrets: [creds.apiKey, creds.dealerNumber],
       rateLimit: (this.o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND)
-        ? { key: `${TARGET}:${creds.dealerNumber}`, perSecond: this.o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND }
+        ? { key: accountRateLimitKey(TARGET, creds.apiKey), perSecond: this.o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND }
         : undefined,
     });
   }
@@ -475,31 +497,19 @@ class PartsUnlimitedAdapter implements DistributorAdapter {
     });
   }
 
-  /** Common classification for reads (list, inventory): 429, 5xx, 401/403, other 4xx. */
+  /**
+   * Classification for reads (list, inventory): 429 and 5xx, then a refusal in either shape,
+   * in the HTTP status or in a 200 body (readPuRefusal). A read cannot be a duplicate PO.
+   */
   private checkRead(res: HttpResponse, what: string): void {
     const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
     const common = classifyCommonStatus(TARGET, res, false, retryAfterMs);
     if (common) throw common;
-    if (res.status >= 200 && res.status < 300) {
-      // A read can also carry a refusal in the body.
-      const body = res.json<Record<string, unknown>>();
-      const code = body && body.status_code !== undefined ? Number(body.status_code) : undefined;
-      if (code !== undefined && code >= 400) {
-        const r = classifyPuRefusal(code, this.scrub([String(body?.status_message ?? '')]), { isWrite: false });
-        throw this.refusalError(r, res.status, code, retryAfterMs);
-      }
-      return;
-    }
-    const body = res.json<Record<string, unknown>>();
-    const text = this.scrub([String(body?.status_message ?? body?.message ?? '')]);
-    if (res.status === 401 || res.status === 403) {
-      throw this.refusalError(classifyPuRefusal(401, text, { isWrite: false }), res.status, body?.status_code as number);
-    }
-    const r = classifyPuRefusal(res.status, text, { isWrite: false });
-    throw new ExternalCallError(r.kind, r.code === 'duplicate_po' ? 'invalid_request' : r.code, `${what}: ${r.message}`, {
-      target: TARGET,
-      httpStatus: res.status,
-    });
+    const refusal = readPuRefusal(res.status, res.json(), (code) => code < 400);
+    if (!refusal) return;
+    const r = classifyPuRefusal(refusal.statusCode, this.scrub(refusal.texts), { isWrite: false });
+    const code = r.code === 'duplicate_po' ? 'invalid_request' : r.code;
+    throw this.refusalError({ ...r, code, message: `${what}: ${r.message}` }, res.status, refusal.statusCode, r.code === 'throttled' ? retryAfterMs : undefined);
   }
 
   async verifyCredentials(): Promise<void> {

@@ -104,7 +104,15 @@ export interface DistributorAdapter {
   placeOrder(order: PurchaseOrderRequest): Promise<PlacedOrder>;
   /** Live stock for the given distributor SKUs. */
   checkStock(distributorSkus: string[]): Promise<StockLevel[]>;
+  /**
+   * Asks the distributor to cancel an order it holds. Present only where the distributor's API
+   * documents a cancel; the module says why not otherwise. Resolves `cancelled: false` with the
+   * distributor's reason when it refuses (e.g. already picked or shipped).
+   */
+  cancelOrder?(poNumber: string, hint?: { distributorOrderId?: string }): Promise<CancelOutcome>;
 }
+
+export type CancelOutcome = { cancelled: true } | { cancelled: false; reason: string };
 
 export interface DistributorModule<Creds = unknown> {
   code: DistributorCode;

@@ -16,6 +16,9 @@
 // Ambiguous failures on /carts and /items are reported as `ambiguous` (the common convention for
 // writes); resolving them with findOrder is cheap and always finds nothing, then placeOrder starts
 // over from a fresh cart.
+//
+// No cancelOrder: the reference (§1) documents no way to cancel a submitted order; DELETE
+// /carts/{po} only removes a cart that was never submitted. A cancel is the dealer's call to WPS.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { maskSecret } from '../crypto';

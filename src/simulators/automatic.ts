@@ -41,6 +41,11 @@ export interface AutomaticSimulatorConfig {
   shipMethods: string[];
   /** [GUESS] cap on the quantities item/avail reports (null = real stock). */
   stockCap: number | null;
+  /**
+   * [UNKNOWN] a cancel of an order already cancelled: `answer` the cancelled order again, or
+   * `refuse` with 400/E100 "already cancelled".
+   */
+  recancel: 'answer' | 'refuse';
 }
 
 export interface AutomaticSimulatorOptions extends Partial<AutomaticSimulatorConfig> {
@@ -174,6 +179,7 @@ const DEFAULT_CONFIG: AutomaticSimulatorConfig = {
   classifications: ['RESIDENTIAL', 'COMMERCIAL'],
   shipMethods: ['BEST', 'UPS GROUND', 'FEDEX GROUND', 'FEDEX HOME DELIVERY', 'USPS PRIORITY', 'LTL'],
   stockCap: null,
+  recancel: 'answer',
 };
 
 const US_STATES = new Set(
@@ -409,6 +415,9 @@ export class AutomaticSimulator {
   setConfig(patch: Partial<AutomaticSimulatorConfig>): AutomaticSimulatorConfig {
     if (patch.duplicatePo !== undefined && !['allow', 'reject'].includes(patch.duplicatePo)) {
       throw new SimulatorControlError(400, 'duplicatePo must be allow|reject');
+    }
+    if (patch.recancel !== undefined && !['answer', 'refuse'].includes(patch.recancel)) {
+      throw new SimulatorControlError(400, 'recancel must be answer|refuse');
     }
     this.config = { ...this.config, ...patch, limits: { ...this.config.limits, ...patch.limits } };
     return this.config;
@@ -669,6 +678,9 @@ export class AutomaticSimulator {
   private cancel(orders: Order[]): void {
     const shipped = orders.find((o) => !o.cancelled && o.lines.some((l) => l.quantityShipped > 0));
     if (shipped) throw new ApiError(400, 'E100', `Order ${shipped.orderNumber} has shipped and can no longer be cancelled`);
+    if (this.config.recancel === 'refuse' && orders.every((o) => o.cancelled)) {
+      throw new ApiError(400, 'E100', `Order ${orders[orders.length - 1].orderNumber} is already cancelled`);
+    }
     for (const o of orders) o.cancelled = true;
   }
 

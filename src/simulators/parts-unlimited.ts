@@ -44,6 +44,11 @@ export interface PuSimulatorConfig {
   duplicatePoMode: 'reject' | 'accept';
   /** Which body shape each refusal uses. */
   refusalShapes: Record<PuRefusalKind, PuRefusalShape>;
+  /**
+   * [UNKNOWN] whether and how PU refuses reads. When set, every authenticated read (order list,
+   * inventory, pricing) answers this refusal, in its configured shape and transport.
+   */
+  readRefusal: PuRefusalKind | null;
   /** `body`: HTTP 200 with the refusal in the body (§8.2); `http`: HTTP status = the body's code (C6 transport variant). */
   refusalTransport: 'body' | 'http';
   /** Texts PU uses for each refusal ([UNKNOWN] wordings); `{po}`, `{part}`, `{field}`, `{max}` are filled in. */
@@ -83,6 +88,7 @@ export const DEFAULT_PU_SIMULATOR_CONFIG: PuSimulatorConfig = {
     price_mismatch: 'mainframe',
     out_of_stock: 'status',
   },
+  readRefusal: null,
   refusalTransport: 'body',
   messages: {
     validation: 'Invalid request: {field}',
@@ -104,7 +110,8 @@ export const DEFAULT_PU_SIMULATOR_CONFIG: PuSimulatorConfig = {
   firstReferenceNumber: 5_000_001,
 };
 
-const REFUSAL_CODES: Record<PuRefusalKind, number> = {
+/** The status code each refusal carries (in the body, or as the HTTP status). */
+export const PU_REFUSAL_CODES: Record<PuRefusalKind, number> = {
   validation: 400,
   address: 400,
   unknown_part: 400,
@@ -393,10 +400,18 @@ export class PartsUnlimitedSimulator {
     return account;
   }
 
+  /** authenticate(), then the configured read refusal if there is one. */
+  private authenticateRead(req: FastifyRequest, reply: FastifyReply): PuAccount | undefined {
+    const account = this.authenticate(req, reply);
+    if (!account || !this.config.readRefusal) return account;
+    this.refuse(reply, this.config.readRefusal);
+    return undefined;
+  }
+
   private refuse(reply: FastifyReply, kind: PuRefusalKind, vars: Record<string, string | number> = {}) {
     let text = this.config.messages[kind] ?? kind;
     for (const [k, v] of Object.entries(vars)) text = text.split(`{${k}}`).join(String(v));
-    const code = REFUSAL_CODES[kind];
+    const code = PU_REFUSAL_CODES[kind];
     const httpStatus = this.config.refusalTransport === 'http' ? code : 200;
     if (this.config.refusalShapes[kind] === 'mainframe') {
       return reply.code(httpStatus).send({ mainframeErrors: [{ text }] });
@@ -415,7 +430,7 @@ export class PartsUnlimitedSimulator {
     app.post('/api/v2/orders/dropship', placeOrder);
 
     app.get('/api/orders/dropship', async (req, reply) => {
-      const account = this.authenticate(req, reply);
+      const account = this.authenticateRead(req, reply);
       if (!account) return reply;
       const q = req.query as Record<string, string | undefined>;
       return this.handleList(account, reply, {
@@ -428,7 +443,7 @@ export class PartsUnlimitedSimulator {
       });
     });
     app.get('/api/v2/orders/dropship', async (req, reply) => {
-      const account = this.authenticate(req, reply);
+      const account = this.authenticateRead(req, reply);
       if (!account) return reply;
       const q = req.query as Record<string, string | undefined>;
       return this.handleList(account, reply, {
@@ -443,7 +458,7 @@ export class PartsUnlimitedSimulator {
     });
 
     app.get('/api/v1/parts/inventory/:parts', async (req, reply) => {
-      const account = this.authenticate(req, reply);
+      const account = this.authenticateRead(req, reply);
       if (!account) return reply;
       const parts = splitParts((req.params as { parts: string }).parts);
       const cap = this.config.inventoryDisplayCap;
@@ -463,7 +478,7 @@ export class PartsUnlimitedSimulator {
       };
     });
     app.get('/api/v1/parts/pricing/:parts', async (req, reply) => {
-      const account = this.authenticate(req, reply);
+      const account = this.authenticateRead(req, reply);
       if (!account) return reply;
       const parts = splitParts((req.params as { parts: string }).parts);
       return {

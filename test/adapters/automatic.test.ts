@@ -12,7 +12,7 @@ import {
   type AutomaticAdapterOptions,
 } from '../../src/distributors/automatic';
 import type { PurchaseOrderRequest } from '../../src/distributors/types';
-import { ExternalCallError } from '../../src/external-errors';
+import { ExternalCallError, retryDelayMs } from '../../src/external-errors';
 import { createHttpClientFactory, type CallRecord, type HttpClientOptions, type HttpRequest, type HttpResponse } from '../../src/http';
 import { createAutomaticSimulator, formatAutomaticDate, type AutomaticSimulator } from '../../src/simulators/automatic';
 
@@ -100,7 +100,7 @@ afterAll(async () => {
 beforeEach(async () => {
   calls = [];
   await control('POST', '/__control/reset');
-  await control('POST', '/__control/config', { duplicatePo: 'allow', throttleRetryAfter: false, requireHttps: false, stockCap: null });
+  await control('POST', '/__control/config', { duplicatePo: 'allow', throttleRetryAfter: false, requireHttps: false, stockCap: null, recancel: 'answer' });
   expect((await control('POST', '/__control/accounts', { credentials: { apiToken: TOKEN } })).status).toBe(200);
   await control('PUT', '/__control/items/AU-100', { price: 12.5, warehouses: { MAIN: 40 } });
   await control('PUT', '/__control/items/AU-200', { price: 30, warehouses: { MAIN: 3, EAST: 5 } });
@@ -189,7 +189,6 @@ describe('pure mapping functions', () => {
     [400, 'E100', 'purchaseNumber: duplicate purchase number X', 'create', 'permanent', 'duplicate_po'],
     [400, 'E100', 'items[0].number: item Q not found', 'create', 'permanent', 'sku_not_orderable'],
     [400, 'E202', 'No shipping options available', 'create', 'permanent', 'address_rejected'],
-    [404, 'E201', 'Not found', 'cancel', 'permanent', 'order_not_found'],
     [500, 'E000', 'Internal', 'create', 'ambiguous', 'upstream_unavailable'],
     [503, 'E200', 'Gateway error', 'create', 'ambiguous', 'upstream_unavailable'],
     [503, 'E200', 'Gateway error', 'lookup', 'transient', 'upstream_unavailable'],
@@ -201,10 +200,12 @@ describe('pure mapping functions', () => {
     expect(e.details.upstreamCode).toBe(code);
   });
 
-  test('403/E003 uses Retry-After when present, else the configured default', () => {
+  test('403/E003 carries Retry-After when present, else no wait of its own (the retry backs off)', () => {
     expect(classifyAutomaticFailure(res(403, { code: 'E003' }, { 'retry-after': '7' }), 'lookup').details.retryAfterMs).toBe(7000);
-    expect(classifyAutomaticFailure(res(403, { code: 'E003' }), 'lookup', { throttleRetryAfterMs: 1234 }).details.retryAfterMs).toBe(1234);
-    expect(classifyAutomaticFailure(res(403, { code: 'E003' }), 'lookup').details.retryAfterMs).toBe(60_000);
+    const bare = classifyAutomaticFailure(res(403, { code: 'E003' }), 'lookup');
+    expect(bare.details.retryAfterMs).toBeUndefined();
+    // Two throttles in a row wait about one and two seconds, not a fixed minute each.
+    expect([retryDelayMs(bare, 1, () => 0.999999), retryDelayMs(bare, 2, () => 0.999999)]).toEqual([1000, 2000]);
   });
 
   test('access disabled message tells the dealer what to do', () => {
@@ -414,7 +415,7 @@ describe('over HTTP against the simulator', () => {
   });
 
   test('403/E003 is retryable throttling, not a credential error', async () => {
-    const a = adapter({ throttleRetryAfterMs: 2500 });
+    const a = adapter();
     sim.addFault({ type: 'throttle', pathPrefix: '/order/create' });
     let e = await rejection(a.placeOrder(order('T-1')));
     expect([e.kind, e.code, e.retryable, e.details.httpStatus, e.details.upstreamCode, e.details.retryAfterMs]).toEqual([
@@ -423,7 +424,7 @@ describe('over HTTP against the simulator', () => {
       true,
       403,
       'E003',
-      2500,
+      undefined,
     ]);
     expect((await control('GET', '/__control/orders')).json.orders).toHaveLength(0);
 
@@ -531,31 +532,66 @@ describe('over HTTP against the simulator', () => {
     expect((await control('GET', '/__control/orders')).json.orders).toHaveLength(0);
   });
 
-  test('cancelOrder(po): cancels every order under the PO, is repeatable, refuses shipped and unknown POs', async () => {
+  test.each(['answer', 'refuse'] as const)('cancelOrder(po): cancels every order under the PO; a second cancel is cancelled too (re-cancel: %s)', async (recancel) => {
+    await control('POST', '/__control/config', { recancel });
     const a = adapter();
     await a.placeOrder(order('C-1'));
     await a.placeOrder(order('C-1'));
-    expect(await a.cancelOrder('C-1')).toEqual({ distributorOrderIds: ['7000001', '7000002'], status: 'CANCELLED' });
+    expect(await a.cancelOrder('C-1')).toEqual({ cancelled: true });
     expect(apiRequests().filter((r) => r.method === 'POST').map((r) => r.path)).toContain('/order/purchase-number/cancel/C-1');
+    expect((await control('GET', '/__control/orders')).json.orders.map((o: any) => o.status)).toEqual(['CANCELLED', 'CANCELLED']);
     expect((await a.findOrder('C-1'))!.status).toBe('CANCELLED');
-    // A second cancel is harmless.
-    expect((await a.cancelOrder('C-1')).status).toBe('CANCELLED');
-    // Cannot ship a cancelled order.
+    const again = await fetch(`${baseUrl}/order/purchase-number/cancel/C-1`, { method: 'POST', headers: { authorization: TOKEN } });
+    expect(again.status).toBe(recancel === 'answer' ? 200 : 400);
+    expect(await a.cancelOrder('C-1')).toEqual({ cancelled: true });
+    // Automatic ships nothing cancelled.
     expect((await control('POST', '/__control/orders/C-1/ship', {})).status).toBe(409);
+  });
 
-    let e = await rejection(a.cancelOrder('C-404'));
-    expect([e.kind, e.code]).toEqual(['permanent', 'order_not_found']);
-    expect(e.message).toMatch(/C-404/);
+  test('cancelOrder(po, {distributorOrderId}): cancels that order by number, not its PO siblings', async () => {
+    const a = adapter();
+    await a.placeOrder(order('C-3'));
+    await a.placeOrder(order('C-3'));
+    expect(await a.cancelOrder('C-3', { distributorOrderId: '7000002' })).toEqual({ cancelled: true });
+    expect(apiRequests().filter((r) => r.method === 'POST').at(-1)!.path).toBe('/order/number/cancel/7000002');
+    expect((await control('GET', '/__control/orders')).json.orders.map((o: any) => [o.orderId, o.status])).toEqual([
+      ['7000001', 'OPEN'],
+      ['7000002', 'CANCELLED'],
+    ]);
+  });
 
+  test('cancelOrder refusals come back with Automatic’s reason: shipped (partly or wholly), unknown PO', async () => {
+    const a = adapter();
     await a.placeOrder(order('C-2'));
     await control('POST', '/__control/orders/C-2/ship', { lines: [{ sku: 'AU-100', quantity: 1 }] });
-    e = await rejection(a.cancelOrder('C-2'));
-    expect([e.kind, e.code]).toEqual(['permanent', 'invalid_request']);
-    expect(e.message).toMatch(/shipped/);
+    const shipped = await a.cancelOrder('C-2');
+    expect(shipped).toEqual({ cancelled: false, reason: expect.stringMatching(/^Automatic Distributors refused to cancel order under PO C-2: .*has shipped and can no longer be cancelled/) });
+    expect((await control('GET', '/__control/orders')).json.orders[0].status).toBe('PARTIAL');
 
+    expect(await a.cancelOrder('C-404')).toEqual({ cancelled: false, reason: expect.stringMatching(/no order under PO C-404 to cancel/) });
+    expect(await a.cancelOrder('C-404', { distributorOrderId: '999' })).toEqual({ cancelled: false, reason: expect.stringMatching(/no order 999 \(PO C-404\) to cancel/) });
+  });
+
+  test('cancelOrder failures throw like every other call: 5xx and lost answers are ambiguous, throttles transient', async () => {
+    const a = adapter({ timeoutMs: 300 });
+    await a.placeOrder(order('C-5'));
     sim.addFault({ type: 'status', status: 500, pathPrefix: '/order/purchase-number/cancel/' });
-    e = await rejection(a.cancelOrder('C-2'));
-    expect(e.kind).toBe('ambiguous');
+    let e = await rejection(a.cancelOrder('C-5'));
+    expect([e.kind, e.code]).toEqual(['ambiguous', 'upstream_unavailable']);
+    sim.addFault({ type: 'throttle', pathPrefix: '/order/purchase-number/cancel/' });
+    e = await rejection(a.cancelOrder('C-5'));
+    expect([e.kind, e.code]).toEqual(['transient', 'throttled']);
+    // The cancel is committed but its answer is lost: findOrder shows it went through, and
+    // cancelling again is harmless.
+    sim.addFault({ type: 'lost_ack', pathPrefix: '/order/purchase-number/cancel/' });
+    e = await rejection(a.cancelOrder('C-5'));
+    expect([e.kind, e.code]).toEqual(['ambiguous', 'timeout']);
+    expect((await a.findOrder('C-5'))!.status).toBe('CANCELLED');
+    expect(await a.cancelOrder('C-5')).toEqual({ cancelled: true });
+    // A 2xx without a readable order: nobody can tell whether it went through.
+    sim.addFault({ type: 'status', status: 200, body: { ok: true }, pathPrefix: '/order/purchase-number/cancel/' });
+    e = await rejection(a.cancelOrder('C-5'));
+    expect([e.kind, e.code]).toEqual(['ambiguous', 'upstream_unavailable']);
   });
 });
 

@@ -10,6 +10,7 @@ import {
   mapPuInventory,
   mapPuOrderListPage,
   parsePuQuantity,
+  readPuRefusal,
   partsUnlimitedModule,
   puDateToIso,
   type PartsUnlimitedAdapterOptions,
@@ -17,7 +18,13 @@ import {
 import type { DistributorAdapter, PurchaseOrderRequest } from '../../src/distributors/types';
 import { ExternalCallError } from '../../src/external-errors';
 import { createHttpClientFactory, resolveBaseUrl, type CallRecord } from '../../src/http';
-import { createPartsUnlimitedSimulator, type PartsUnlimitedSimulator } from '../../src/simulators/parts-unlimited';
+import {
+  createPartsUnlimitedSimulator,
+  DEFAULT_PU_SIMULATOR_CONFIG,
+  PU_REFUSAL_CODES,
+  type PartsUnlimitedSimulator,
+  type PuRefusalKind,
+} from '../../src/simulators/parts-unlimited';
 
 const CREDS = { dealerNumber: '778899', apiKey: 'ABCDEF1-GHIJKL2-MNOPQR3-STUVWX4' };
 const OTHER = { dealerNumber: '112233', apiKey: 'ZZZZZZ1-YYYYYY2-XXXXXX3-WWWWWW4' };
@@ -147,6 +154,36 @@ describe('pure mappers', () => {
     expect(interpretOrderResponse(200, undefined, ok)).toMatchObject({ ok: 'unknown' });
     expect(interpretOrderResponse(200, { status_code: 200 }, ok)).toMatchObject({ ok: 'unknown' });
     expect(interpretOrderResponse(200, { status_message: 'hello' }, ok)).toMatchObject({ ok: 'unknown' });
+  });
+
+  test('a refusal classifies the same in the status_code and the mainframeErrors shape, in a 200 or an HTTP status', () => {
+    const classify = (httpStatus: number, body: unknown) => {
+      const refusal = readPuRefusal(httpStatus, body, (code) => code === 200 || code === 202);
+      expect(refusal).toBeDefined();
+      return classifyPuRefusal(refusal!.statusCode, refusal!.texts, { poNumber: 'PO1', isWrite: true });
+    };
+    for (const [kind, template] of Object.entries(DEFAULT_PU_SIMULATOR_CONFIG.messages) as [PuRefusalKind, string][]) {
+      const text = template.replace('{part}', '1401-1193').replace('{po}', 'PO1').replace('{field}', 'city is required');
+      const status = classify(200, { status_code: PU_REFUSAL_CODES[kind], status_message: text });
+      for (const [httpStatus, body] of [
+        [200, { mainframeErrors: [{ text }] }],
+        [PU_REFUSAL_CODES[kind], { mainframeErrors: [{ text }] }],
+        [PU_REFUSAL_CODES[kind], { status_code: PU_REFUSAL_CODES[kind], status_message: text }],
+      ] as const) {
+        const other = classify(httpStatus, body);
+        expect({ kind, code: other.code, message: other.message }).toEqual({ kind, code: status.code, message: status.message });
+      }
+    }
+  });
+
+  test('readPuRefusal: answers that are not refusals', () => {
+    const ok = (code: number) => code === 200;
+    expect(readPuRefusal(200, { status_code: 200, reference_number: '1' }, ok)).toBeUndefined();
+    expect(readPuRefusal(200, { availability: [] }, ok)).toBeUndefined();
+    expect(readPuRefusal(200, undefined, ok)).toBeUndefined();
+    expect(readPuRefusal(200, [{ mainframeErrors: [] }], ok)).toBeUndefined();
+    expect(readPuRefusal(200, { mainframeErrors: [] }, ok)).toEqual({ statusCode: undefined, texts: [] });
+    expect(readPuRefusal(502, '<html>', ok)).toEqual({ statusCode: 502, texts: [] });
   });
 
   test('classifyPuRefusal maps texts and codes to refusal codes', () => {
@@ -413,6 +450,34 @@ describe('refusals', () => {
     expect(err.message).toMatch(/not set up for drop ship/i);
     expect(err.message).toMatch(/Ask your Parts Unlimited .* to enable drop-ship ordering on your dealer account/);
     expect((await control('GET', '/__control/orders')).json.orders).toHaveLength(0);
+  });
+
+  describe.each([
+    ['mainframe', 'body'],
+    ['status', 'body'],
+    ['mainframe', 'http'],
+    ['status', 'http'],
+  ] as const)('a refused read (%s shape, carried in the %s) classifies like a refused order', (shape, transport) => {
+    beforeEach(async () => {
+      await control('POST', '/__control/config', { refusalShapes: { dropship_disabled: shape, dealer_mismatch: shape }, refusalTransport: transport });
+    });
+
+    test('dealer not set up for drop ship → account_setup_required on every read', async () => {
+      await control('POST', '/__control/config', { readRefusal: 'dropship_disabled' });
+      const pu = adapter();
+      for (const read of [() => pu.checkStock(['1401-1193']), () => pu.findOrder('PSS-R5'), () => pu.verifyCredentials(), () => adapter({ verifyWith: 'orders' }).verifyCredentials()]) {
+        const err = await expectError(read(), 'permanent', 'account_setup_required');
+        expect(err.message).toMatch(/not set up for drop ship/i);
+        expect(err.message).toMatch(/Ask your Parts Unlimited .* to enable drop-ship ordering on your dealer account/);
+      }
+    });
+
+    test('dealer number not valid for the key → account_setup_required naming the dealer number', async () => {
+      await control('POST', '/__control/config', { readRefusal: 'dealer_mismatch' });
+      const err = await expectError(adapter().checkStock(['1401-1193']), 'permanent', 'account_setup_required');
+      expect(err.message).toMatch(/^Parts Unlimited inventory check: .*dealer number is not valid for this API key/);
+      expect(err.message).toMatch(/Check the dealer number in the Parts Unlimited connection/);
+    });
   });
 
   test('upstream text that names the dealer number is scrubbed from the message', async () => {

@@ -67,7 +67,7 @@ const CASES: Case[] = [
     orderCall: { method: 'POST', pathPrefix: '/order/create' },
     setupFlag: { apiAccessEnabled: false },
     setupMessage: /API access/i,
-    // 403/E003 carries no Retry-After by default ([GUESS]); the adapter then waits 60 s.
+    // 403/E003 carries no Retry-After by default ([GUESS]); the retry backs off from about a second.
     throttleConfig: { throttleRetryAfter: true },
   },
 ];
