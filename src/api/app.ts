@@ -11,6 +11,7 @@ import type { Config } from '../config';
 import type { Sql } from '../db';
 import { authPlugin } from './auth';
 import { errorsPlugin } from './errors';
+import { answerFrameworkError, strictInputPlugin } from './strict-input';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
 import { connectionRoutes } from './routes/connections';
@@ -37,10 +38,15 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
     logger: opts.logger ?? false,
     // never log bodies or the Authorization header
     bodyLimit: 1_000_000,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('deps', deps);
+  // before any route, so every route (the /docs ones too) answers in our error shape and refuses
+  // text Postgres cannot store
+  await app.register(errorsPlugin);
+  await app.register(strictInputPlugin);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -55,7 +61,6 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(errorsPlugin);
   await app.register(authPlugin, { sql: deps.sql, adminApiKey: deps.config.adminApiKey });
 
   app.get(

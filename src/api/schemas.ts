@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DISTRIBUTOR_CODES } from '../distributors/types';
 import { MARKETPLACE_CODES } from '../marketplaces/types';
+import { PageCursor, pageLimit } from './paging';
 
 export const ErrorBody = z.object({
   error: z.string().describe('machine code, e.g. validation_failed, not_found'),
@@ -16,6 +17,14 @@ const id = (what: string, max = 64) =>
     .min(1)
     .max(max)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, `${what} may contain letters, digits, '.', '_', ':' and '-'`);
+
+// Numbers are bounded by the columns that hold them (src/db/migrations): a value Postgres would
+// refuse is a 400 here, not a 500 there. zod's numbers are finite, and its ints are safe integers.
+/** An `integer` column. */
+const PG_INT_MAX = 2_147_483_647;
+/** `numeric(12, 2)`: up to 9 999 999 999.99; a price above a million is a typo. */
+const Money = z.number().min(0).max(1_000_000);
+const Url = z.string().url().max(2000);
 
 export const PssOrderId = id('pssOrderId');
 export const DistributorCodeParam = z.string().min(1).max(40);
@@ -37,7 +46,7 @@ export const DistributorConnectionBody = z
     dealerNumber: z.string().min(1).max(50).optional(),
     customerNumber: z.string().min(1).max(50).optional(),
     apiKey: z.string().min(1).max(500).optional(),
-    baseUrl: z.string().url().optional(),
+    baseUrl: Url.optional(),
     enabled: z.boolean().optional(),
   })
   .describe('wps {apiToken}; parts-unlimited {dealerNumber, apiKey}; tucker-rocky {customerNumber, apiKey}; automatic {apiToken}');
@@ -48,7 +57,7 @@ export const MarketplaceConnectionBody = z
     clientId: z.string().min(1).max(500).optional(),
     clientSecret: z.string().min(1).max(500).optional(),
     shopDomain: z.string().min(1).max(255).optional(),
-    baseUrl: z.string().url().optional(),
+    baseUrl: Url.optional(),
     enabled: z.boolean().optional(),
   })
   .describe('ebay {accessToken}; amazon {accessToken, marketplaceId}; walmart {clientId, clientSecret}; shopify {shopDomain, accessToken}');
@@ -77,7 +86,6 @@ export const WarehouseRuleResponse = z.object({
   excluded: z.boolean(),
 });
 
-const Money = z.number().min(0).max(1_000_000);
 export const ProductBody = z.object({
   title: z.string().max(500).optional(),
   offers: z
@@ -87,7 +95,7 @@ export const ProductBody = z.object({
         distributorSku: z.string().min(1).max(60),
         unitCost: Money,
         dropshipFee: Money.optional(),
-        warehouses: z.array(z.object({ code: z.string().min(1).max(20), quantity: z.number().int().min(0) })).max(50),
+        warehouses: z.array(z.object({ code: z.string().min(1).max(20), quantity: z.number().int().min(0).max(PG_INT_MAX) })).max(50),
       }),
     )
     .max(20),
@@ -170,6 +178,7 @@ export const DropshipResponse = z.object({
     'shipped',
     'completed',
     'needs_attention',
+    'cancel_requested',
     'cancelled',
     'expired',
   ]),
@@ -202,7 +211,7 @@ export const DropshipResponse = z.object({
 
 export const ConfirmBody = z.object({
   confirmedBy: z.string().trim().min(1).max(200),
-  lines: z.array(z.object({ lineId: z.string().min(1), distributor: z.string().min(1).max(40) })).max(100).optional(),
+  lines: z.array(z.object({ lineId: z.string().min(1).max(64), distributor: z.string().min(1).max(40) })).max(100).optional(),
 });
 export const CancelBody = z.object({ reason: z.string().trim().min(1).max(500) });
 export const AcceptedResponse = z.object({ accepted: z.literal(true), pssOrderId: z.string(), status: z.string() });
@@ -213,8 +222,8 @@ export const PurchaseOrderQuery = z.object({
   pssOrderId: z.string().max(64).optional(),
   distributor: z.string().max(40).optional(),
   shipped: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  limit: pageLimit(200, 50),
+  cursor: PageCursor.optional(),
 });
 export const PurchaseOrderListResponse = z.object({
   items: z.array(
