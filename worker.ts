@@ -2,9 +2,11 @@
 // many as the load needs against one Temporal cluster and one Postgres.
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfigOrExit } from './src/config';
+import { upstreamUrlPolicy } from './src/connections';
 import { createSql } from './src/db';
 import { migrate } from './src/db/migrate';
-import { tlsFromEnv } from './src/temporal';
+import { ensureCallLogRetentionSchedule } from './src/maintenance-schedule';
+import { connectClient, tlsFromEnv } from './src/temporal';
 import { createDropshipWorker } from './src/worker-runtime';
 
 async function main() {
@@ -17,12 +19,20 @@ async function main() {
     tls: tlsFromEnv(),
     apiKey: process.env.TEMPORAL_API_KEY,
   });
+  // The daily call-log cleanup is a Temporal Schedule; creating or updating it is idempotent.
+  const { client, connection: clientConnection } = await connectClient(config);
+  try {
+    await ensureCallLogRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionMs: config.callLogRetentionMs });
+  } finally {
+    await clientConnection.close();
+  }
   const worker = await createDropshipWorker({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     sql,
     credentialKeys: config.credentialKeys,
+    urlPolicy: upstreamUrlPolicy(config),
   });
   console.log(`[worker] polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.namespace})`);
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).

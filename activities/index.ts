@@ -1,43 +1,67 @@
-// Every side effect of a dropship: Postgres rows, distributor calls, marketplace calls.
-// Built by a factory that receives its clients, so tests and the worker inject their own.
+// Every side effect of a dropship: distributor calls, marketplace calls, and the Postgres mirror of
+// the workflow's state. Built by a factory that receives its clients, so tests and the worker inject
+// their own. Activities report what happened; the workflow decides status and is its single writer.
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { createCallLog, type CallContext } from '../src/call-log';
+import type { CanonicalCarrier } from '../src/carriers';
 import type { CredentialKey } from '../src/config';
 import { distributorAdapterFor, marketplaceAdapterFor } from '../src/connections';
 import type { Sql } from '../src/db';
-import type { DistributorShipment, FoundOrder } from '../src/distributors/types';
-import { ExternalCallError, isExternalCallError } from '../src/external-errors';
-import type { CanonicalCarrier } from '../src/carriers';
-import type { PurchaseOrderError, PurchaseOrderState, ShipToAddress } from '../workflows/types';
+import type { CancelOutcome, DistributorAdapter, DistributorShipment } from '../src/distributors/types';
+import { ExternalCallError, isExternalCallError, retryDelayMs } from '../src/external-errors';
+import type { HttpClientFactory } from '../src/http';
+import type { UrlPolicy } from '../src/outbound';
+import { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED } from '../workflows/messages';
+import type {
+  DropshipEvent,
+  DropshipStatus,
+  PurchaseOrderError,
+  PurchaseOrderFate,
+  PurchaseOrderState,
+  ShipmentState,
+  ShipToAddress,
+  UploadState,
+} from '../workflows/types';
+
+export { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED };
 
 export interface ActivityDeps {
   sql: Sql;
   credentialKeys: CredentialKey[];
   /** Caps every upstream call's timeout (tests use a short one to exercise lost answers quickly). */
   upstreamTimeoutCapMs?: number;
+  /**
+   * How long one attempt holds a PO's send lease. Every upstream call of the attempt is capped
+   * below it, so once the lease has lapsed the holder cannot still be sending.
+   */
+  sendLeaseMs?: number;
+  /** Where upstream calls may go (src/outbound.ts); checked before every request. */
+  urlPolicy?: UrlPolicy;
 }
 
-/** ApplicationFailure types the workflow's retry policies name. */
-export const DISTRIBUTOR_REFUSAL = 'DistributorRefusal';
-export const UPLOAD_REFUSED = 'UploadRefused';
+export const DEFAULT_SEND_LEASE_MS = 90_000;
+/** Margin between an attempt's last possible byte and the end of its lease. */
+const LEASE_MARGIN_MS = 10_000;
 
 type PoLine = PurchaseOrderState['lines'][number];
 
-export interface SubmitPurchaseOrderInput {
+export interface PlacePurchaseOrderInput {
   tenantId: string;
   pssOrderId: string;
   poNumber: string;
   distributor: string;
+  attempt: number;
   shipTo: ShipToAddress;
   lines: PoLine[];
 }
 
-export interface PolledShipment {
-  trackingNumber: string;
-  carrier: CanonicalCarrier;
-  service?: string;
-  shippedAt: string;
-  lines: { lineId: string; quantity: number }[];
+export interface ReadShipmentsInput {
+  tenantId: string;
+  pssOrderId: string;
+  poNumber: string;
+  distributor: string;
+  distributorOrderId?: string;
+  lines: PoLine[];
 }
 
 export interface UploadTrackingInput {
@@ -53,14 +77,27 @@ export interface UploadTrackingInput {
   lines: { marketplaceLineId: string; quantity: number }[];
 }
 
+export interface MirrorInput {
+  tenantId: string;
+  pssOrderId: string;
+  marketplace: { code: string; orderId: string };
+  version: number;
+  status: DropshipStatus;
+  confirmedBy?: string;
+  selections: { lineId: string; distributor: string; distributorSku: string }[];
+  purchaseOrders: PurchaseOrderState[];
+  uploads: UploadState[];
+  events: DropshipEvent[];
+}
+
 /**
  * Turns an adapter failure into what Temporal should do: a permanent refusal becomes a
  * non-retryable failure of `refusalType` carrying {code, message} for the dealer; anything
- * else is retried, after the upstream's own Retry-After when it gave one.
+ * else is retried, after the upstream's own wait, or an exponential one for a throttle.
  */
-function asActivityFailure(err: unknown, refusalType: string): Error {
+export function asActivityFailure(err: unknown, refusalType: string, extra: Record<string, unknown> = {}): Error {
   if (!isExternalCallError(err)) return err as Error;
-  const details: PurchaseOrderError = { code: err.code, message: err.message };
+  const details = { code: err.code, message: err.message, ...extra };
   if (err.kind === 'permanent') {
     return ApplicationFailure.create({ type: refusalType, message: err.message, nonRetryable: true, details: [details] });
   }
@@ -69,7 +106,7 @@ function asActivityFailure(err: unknown, refusalType: string): Error {
     message: err.message,
     nonRetryable: false,
     details: [details],
-    nextRetryDelay: err.details.retryAfterMs,
+    nextRetryDelay: retryDelayMs(err, Context.current().info.attempt),
   });
 }
 
@@ -84,11 +121,11 @@ export function samePart(a: string, b: string): boolean {
  * not say what it carries is taken to carry everything not yet shipped.
  */
 export function allocateShipments(lines: PoLine[], shipments: DistributorShipment[]): {
-  shipments: PolledShipment[];
+  shipments: ShipmentState[];
   shippedQuantities: Record<string, number>;
 } {
   const shipped: Record<string, number> = Object.fromEntries(lines.map((l) => [l.lineId, 0]));
-  const out: PolledShipment[] = [];
+  const out: ShipmentState[] = [];
   const ordered = [...shipments].sort((a, b) => a.shippedAt.localeCompare(b.shippedAt) || a.trackingNumber.localeCompare(b.trackingNumber));
   for (const s of ordered) {
     const alloc: { lineId: string; quantity: number }[] = [];
@@ -112,13 +149,21 @@ export function allocateShipments(lines: PoLine[], shipments: DistributorShipmen
     if (alloc.length === 0) continue; // a tracking number for something else on the same PO
     // Freight with only a PRO number ships the lines but gives the marketplace nothing to track.
     if (!s.trackingNumber) continue;
-    out.push({ trackingNumber: s.trackingNumber, carrier: s.carrier, service: s.service, shippedAt: s.shippedAt, lines: alloc });
+    out.push({
+      trackingNumber: s.trackingNumber,
+      carrier: s.carrier,
+      shippedAt: s.shippedAt,
+      lines: alloc,
+      ...(s.service ? { service: s.service } : {}),
+      ...(s.warehouse ? { warehouse: s.warehouse } : {}),
+      ...(s.freightNumber ? { freightNumber: s.freightNumber } : {}),
+    });
   }
   return { shipments: out, shippedQuantities: shipped };
 }
 
 /** Live stock covers every line? Distributors that cap reported stock (9) count a capped warehouse as enough. */
-function stockShortfalls(lines: PoLine[], stock: Awaited<ReturnType<import('../src/distributors/types').DistributorAdapter['checkStock']>>) {
+function stockShortfalls(lines: PoLine[], stock: Awaited<ReturnType<DistributorAdapter['checkStock']>>) {
   const problems: { sku: string; reason: 'not_orderable' | 'short'; available: number; wanted: number }[] = [];
   for (const l of lines) {
     const s = stock.find((x) => samePart(x.distributorSku, l.distributorSku));
@@ -131,175 +176,177 @@ function stockShortfalls(lines: PoLine[], stock: Awaited<ReturnType<import('../s
   return problems;
 }
 
+/** A retryable failure for an attempt that must not send now (another attempt holds the PO). */
+function sendInProgress(poNumber: string, waitMs: number): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'SendInProgress',
+    message: `Another attempt is sending PO ${poNumber}; trying again once its lease lapses`,
+    nonRetryable: false,
+    nextRetryDelay: Math.max(1000, waitMs),
+  });
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { sql } = deps;
+  const leaseMs = deps.sendLeaseMs ?? DEFAULT_SEND_LEASE_MS;
 
-  async function withCalls<T>(ctx: CallContext, fn: (adapters: { http: ReturnType<typeof createCallLog>['http'] }) => Promise<T>): Promise<T> {
-    const calls = createCallLog(sql, ctx, { timeoutCapMs: deps.upstreamTimeoutCapMs });
-    // Heartbeats let Temporal notice a dead worker within the heartbeat timeout, not the
-    // activity's whole start-to-close timeout, so a crash mid-submit is retried quickly.
+  /**
+   * Runs `fn` with an HTTP client that records every call, heartbeats so Temporal notices a dead
+   * worker within the heartbeat timeout, and aborts upstream calls when the activity is cancelled.
+   */
+  async function withCalls<T>(ctx: CallContext, fn: (http: HttpClientFactory) => Promise<T>, timeoutCapMs = deps.upstreamTimeoutCapMs): Promise<T> {
     const activity = Context.current();
+    const calls = createCallLog(sql, ctx, { timeoutCapMs, signal: activity.cancellationSignal, urlPolicy: deps.urlPolicy });
     const beat = setInterval(() => activity.heartbeat(), 1000);
     try {
-      return await fn({ http: calls.http });
+      return await fn(calls.http);
     } finally {
       clearInterval(beat);
       await calls.flush();
     }
   }
 
+  const distributorFor = (http: HttpClientFactory, tenantId: string, code: string) =>
+    distributorAdapterFor({ sql, keys: deps.credentialKeys, http }, tenantId, code);
+
   async function recordAttempt(poNumber: string, outcome: string, error?: PurchaseOrderError) {
     await sql`INSERT INTO purchase_order_attempts (po_number, outcome, error_code, error_message)
               VALUES (${poNumber}, ${outcome}, ${error?.code ?? null}, ${error?.message ?? null})`;
   }
 
-  async function markSubmitted(poNumber: string, distributorOrderId: string) {
-    await sql`UPDATE purchase_orders SET status = 'submitted', distributor_order_id = ${distributorOrderId},
-                error_code = NULL, error_message = NULL, updated_at = now()
-              WHERE po_number = ${poNumber} AND status IN ('pending', 'submitting', 'needs_attention', 'submitted')`;
-  }
-
   return {
-    async recordDropshipStatus(input: { tenantId: string; pssOrderId: string; status: string }): Promise<void> {
-      await sql`UPDATE dropships SET status = ${input.status}, updated_at = now()
-                WHERE tenant_id = ${input.tenantId} AND pss_order_id = ${input.pssOrderId}`;
-    },
-
-    /** Idempotent: a second call for the same PO number changes nothing but the status. */
-    async createPurchaseOrder(input: {
-      tenantId: string;
-      pssOrderId: string;
-      poNumber: string;
-      distributor: string;
-      attempt: number;
-      lines: PoLine[];
-    }): Promise<void> {
-      await sql.begin(async (tx) => {
-        await tx`INSERT INTO purchase_orders (po_number, tenant_id, pss_order_id, distributor, attempt, status)
-                 VALUES (${input.poNumber}, ${input.tenantId}, ${input.pssOrderId}, ${input.distributor}, ${input.attempt}, 'submitting')
-                 ON CONFLICT (po_number) DO UPDATE SET status = 'submitting', error_code = NULL, error_message = NULL, updated_at = now()
-                 WHERE purchase_orders.status = 'needs_attention'`;
-        for (const l of input.lines) {
-          await tx`INSERT INTO purchase_order_lines (po_number, line_id, sku, distributor_sku, quantity)
-                   VALUES (${input.poNumber}, ${l.lineId}, ${l.sku}, ${l.distributorSku}, ${l.quantity})
-                   ON CONFLICT (po_number, line_id) DO NOTHING`;
-        }
-      });
-    },
-
-    async markPurchaseOrder(input: { poNumber: string; status: string; error?: PurchaseOrderError; supersededBy?: string }): Promise<void> {
-      await sql`UPDATE purchase_orders SET status = ${input.status},
-                  error_code = ${input.error?.code ?? null}, error_message = ${input.error?.message ?? null},
-                  superseded_by = COALESCE(${input.supersededBy ?? null}, superseded_by), updated_at = now()
-                WHERE po_number = ${input.poNumber}`;
-    },
-
     /**
-     * Places the PO with the distributor exactly once. Once a send has started (recorded in
-     * Postgres before the first byte goes out), every later try asks the distributor whether the
-     * PO exists before sending again, so a timeout, a crash or a lost answer never doubles it.
+     * Places the PO with the distributor exactly once. The PO row is the fence: an attempt first
+     * takes the row's send lease (a token of its own); the statement that marks the send checks
+     * that token, so an attempt that lost its lease never sends. Once a send has been marked,
+     * every later attempt looks the PO up before sending again, so a timeout, a crash or a lost
+     * answer never doubles it. A stale attempt's late answer is recorded, never re-sent.
      */
-    async submitPurchaseOrder(input: SubmitPurchaseOrderInput): Promise<{ distributorOrderId: string; alreadyPlaced: boolean }> {
+    async placePurchaseOrder(input: PlacePurchaseOrderInput): Promise<{ distributorOrderId: string; alreadyPlaced: boolean; cancellable: boolean }> {
+      const info = Context.current().info;
+      const token = `${info.workflowExecution?.runId ?? 'run'}/${info.activityId}/${info.attempt}`;
       const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'submit' };
-      return withCalls(ctx, async ({ http }) => {
-        const [row] = await sql`SELECT status, distributor_order_id, submit_started_at FROM purchase_orders WHERE po_number = ${input.poNumber}`;
-        if (!row) throw new Error(`purchase order ${input.poNumber} has no row yet`);
-        if (row.distributor_order_id && ['submitted', 'partially_shipped', 'shipped'].includes(row.status as string)) {
-          return { distributorOrderId: row.distributor_order_id as string, alreadyPlaced: true };
-        }
-        try {
-          const adapter = await distributorAdapterFor({ sql, keys: deps.credentialKeys, http }, input.tenantId, input.distributor);
-          const found = async (): Promise<FoundOrder | null> => adapter.findOrder(input.poNumber);
-          if (row.submit_started_at) {
-            const existing = await found();
-            if (existing) {
-              log.info('PO already at distributor; not re-sending', { poNumber: input.poNumber });
-              await markSubmitted(input.poNumber, existing.distributorOrderId);
-              await recordAttempt(input.poNumber, 'found_existing');
-              return { distributorOrderId: existing.distributorOrderId, alreadyPlaced: true };
-            }
+      // No upstream call of this attempt may outlive its lease.
+      const cap = Math.min(deps.upstreamTimeoutCapMs ?? Number.POSITIVE_INFINITY, leaseMs - LEASE_MARGIN_MS);
+      return withCalls(
+        ctx,
+        async (http) => {
+          await sql`INSERT INTO purchase_orders (po_number, tenant_id, pss_order_id, distributor, attempt, status)
+                    VALUES (${input.poNumber}, ${input.tenantId}, ${input.pssOrderId}, ${input.distributor}, ${input.attempt}, 'submitting')
+                    ON CONFLICT (po_number) DO NOTHING`;
+          await sql`INSERT INTO purchase_order_lines ${sql(
+            input.lines.map((l) => ({ po_number: input.poNumber, line_id: l.lineId, sku: l.sku, distributor_sku: l.distributorSku, quantity: l.quantity })),
+          )} ON CONFLICT (po_number, line_id) DO NOTHING`;
+          const [claim] = await sql`
+            UPDATE purchase_orders SET send_token = ${token}, send_lease_until = now() + ${leaseMs} * interval '1 millisecond'
+            WHERE po_number = ${input.poNumber} AND (send_token IS NULL OR send_lease_until < now() OR send_token = ${token})
+            RETURNING submit_started_at, distributor_order_id`;
+          if (!claim) {
+            const [held] = await sql`SELECT GREATEST(0, EXTRACT(EPOCH FROM send_lease_until - now()) * 1000)::int AS wait_ms FROM purchase_orders WHERE po_number = ${input.poNumber}`;
+            await recordAttempt(input.poNumber, 'deferred', { code: 'send_in_progress', message: 'another attempt holds the send lease' });
+            throw sendInProgress(input.poNumber, (held?.wait_ms as number) ?? leaseMs);
           }
-          const problems = stockShortfalls(input.lines, await adapter.checkStock(input.lines.map((l) => l.distributorSku)));
-          if (problems.length) {
-            const text = problems
-              .map((p) => (p.reason === 'not_orderable' ? `${p.sku} can no longer be ordered` : `${p.sku}: ${p.available} in stock, ${p.wanted} needed`))
-              .join('; ');
-            throw new ExternalCallError(
-              'permanent',
-              problems.some((p) => p.reason === 'not_orderable') ? 'sku_not_orderable' : 'out_of_stock',
-              `${input.distributor} cannot fill this order right now (${text}). Retry later or move the PO to another distributor.`,
-            );
-          }
-          await sql`UPDATE purchase_orders SET submit_started_at = COALESCE(submit_started_at, now()) WHERE po_number = ${input.poNumber}`;
+          const release = () => sql`UPDATE purchase_orders SET send_token = NULL, send_lease_until = NULL WHERE po_number = ${input.poNumber} AND send_token = ${token}`;
+          let sendMarked = !!claim.submit_started_at;
           try {
-            const placed = await adapter.placeOrder({ poNumber: input.poNumber, shipTo: input.shipTo, lines: input.lines });
-            await markSubmitted(input.poNumber, placed.distributorOrderId);
-            await recordAttempt(input.poNumber, 'placed');
-            return { distributorOrderId: placed.distributorOrderId, alreadyPlaced: false };
-          } catch (err) {
-            if (isExternalCallError(err) && err.code === 'duplicate_po') {
+            const adapter = await distributorFor(http, input.tenantId, input.distributor);
+            const cancellable = typeof adapter.cancelOrder === 'function';
+            const found = async () => {
+              const existing = await adapter.findOrder(input.poNumber, { distributorOrderId: (claim.distributor_order_id as string | null) ?? undefined });
+              if (!existing) return undefined;
+              log.info('PO already at distributor; not re-sending', { poNumber: input.poNumber });
+              await sql`UPDATE purchase_orders SET distributor_order_id = COALESCE(distributor_order_id, ${existing.distributorOrderId}) WHERE po_number = ${input.poNumber}`;
+              await recordAttempt(input.poNumber, 'found_existing');
+              return { distributorOrderId: existing.distributorOrderId, alreadyPlaced: true, cancellable };
+            };
+            if (claim.submit_started_at) {
               const existing = await found();
-              if (existing) {
-                await markSubmitted(input.poNumber, existing.distributorOrderId);
-                await recordAttempt(input.poNumber, 'found_existing');
-                return { distributorOrderId: existing.distributorOrderId, alreadyPlaced: true };
-              }
+              if (existing) return existing;
             }
-            throw err;
+            const problems = stockShortfalls(input.lines, await adapter.checkStock(input.lines.map((l) => l.distributorSku)));
+            if (problems.length) {
+              const text = problems
+                .map((p) => (p.reason === 'not_orderable' ? `${p.sku} can no longer be ordered` : `${p.sku}: ${p.available} in stock, ${p.wanted} needed`))
+                .join('; ');
+              throw new ExternalCallError(
+                'permanent',
+                problems.some((p) => p.reason === 'not_orderable') ? 'sku_not_orderable' : 'out_of_stock',
+                `${input.distributor} cannot fill this order right now (${text}). Retry later or move the PO to another distributor.`,
+              );
+            }
+            if (Context.current().cancellationSignal.aborted) throw new Error('attempt cancelled before sending');
+            // The fence: the send is marked only while this attempt still holds the lease.
+            const marked = await sql`
+              UPDATE purchase_orders SET submit_started_at = COALESCE(submit_started_at, now()),
+                send_lease_until = now() + ${leaseMs} * interval '1 millisecond'
+              WHERE po_number = ${input.poNumber} AND send_token = ${token} AND send_lease_until > now()
+              RETURNING 1`;
+            if (marked.length === 0) {
+              await recordAttempt(input.poNumber, 'fenced', { code: 'send_in_progress', message: 'the lease lapsed before sending; not sent' });
+              throw sendInProgress(input.poNumber, 0);
+            }
+            sendMarked = true;
+            try {
+              const placed = await adapter.placeOrder({ poNumber: input.poNumber, shipTo: input.shipTo, lines: input.lines });
+              const kept = await sql`UPDATE purchase_orders SET distributor_order_id = ${placed.distributorOrderId}
+                                     WHERE po_number = ${input.poNumber} AND send_token = ${token} RETURNING 1`;
+              if (kept.length === 0) {
+                // A newer attempt took over meanwhile: keep what the distributor said, change nothing else.
+                await sql`UPDATE purchase_orders SET distributor_order_id = COALESCE(distributor_order_id, ${placed.distributorOrderId}) WHERE po_number = ${input.poNumber}`;
+                await recordAttempt(input.poNumber, 'late_answer', { code: 'stale_attempt', message: `order ${placed.distributorOrderId} acknowledged after the lease lapsed` });
+              } else {
+                await recordAttempt(input.poNumber, 'placed');
+              }
+              return { distributorOrderId: placed.distributorOrderId, alreadyPlaced: false, cancellable };
+            } catch (err) {
+              if (isExternalCallError(err) && err.code === 'duplicate_po') {
+                const existing = await found();
+                if (existing) return existing;
+              }
+              throw err;
+            }
+          } catch (err) {
+            if (err instanceof ApplicationFailure) throw err;
+            const e = isExternalCallError(err) ? { code: err.code, message: err.message } : { code: 'error', message: (err as Error).message };
+            const refused = isExternalCallError(err) && err.kind === 'permanent';
+            await recordAttempt(input.poNumber, refused ? 'refused' : 'failed', e);
+            // A refusal the distributor gave to a send proves nothing was placed, except a duplicate-PO one.
+            const fate: PurchaseOrderFate = !sendMarked || (refused && e.code !== 'duplicate_po') ? 'not_placed' : 'unknown';
+            throw asActivityFailure(err, DISTRIBUTOR_REFUSAL, { fate });
+          } finally {
+            await release();
           }
+        },
+        cap,
+      );
+    },
+
+    /** Read-only: does an order exist at the distributor under this PO? Asked before a swap or a cancel of a PO whose fate is unknown. */
+    async findPurchaseOrder(input: { tenantId: string; pssOrderId: string; poNumber: string; distributor: string }): Promise<
+      { exists: true; distributorOrderId: string; cancellable: boolean } | { exists: false }
+    > {
+      const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'lookup' };
+      return withCalls(ctx, async (http) => {
+        try {
+          const adapter = await distributorFor(http, input.tenantId, input.distributor);
+          const found = await adapter.findOrder(input.poNumber);
+          if (!found) return { exists: false as const };
+          await sql`UPDATE purchase_orders SET distributor_order_id = COALESCE(distributor_order_id, ${found.distributorOrderId}) WHERE po_number = ${input.poNumber}`;
+          return { exists: true as const, distributorOrderId: found.distributorOrderId, cancellable: typeof adapter.cancelOrder === 'function' };
         } catch (err) {
-          const e = isExternalCallError(err) ? { code: err.code, message: err.message } : { code: 'error', message: (err as Error).message };
-          await recordAttempt(input.poNumber, isExternalCallError(err) && err.kind === 'permanent' ? 'refused' : 'failed', e);
-          if (isExternalCallError(err) && err.kind === 'permanent') {
-            await sql`UPDATE purchase_orders SET status = 'needs_attention', error_code = ${e.code}, error_message = ${e.message}, updated_at = now()
-                      WHERE po_number = ${input.poNumber}`;
-          }
           throw asActivityFailure(err, DISTRIBUTOR_REFUSAL);
         }
       });
     },
 
-    /** Read-only at the distributor; records new shipments and shipped quantities in Postgres. */
-    async pollShipments(input: { tenantId: string; poNumber: string; distributor: string }): Promise<{
-      shipments: PolledShipment[];
-      shippedQuantities: Record<string, number>;
-    }> {
-      const [po] = await sql`SELECT pss_order_id, distributor_order_id FROM purchase_orders WHERE po_number = ${input.poNumber}`;
-      const ctx = { tenantId: input.tenantId, pssOrderId: po?.pss_order_id as string, poNumber: input.poNumber, operation: 'tracking' };
-      return withCalls(ctx, async ({ http }) => {
+    /** Read-only at the distributor: the PO's shipments, assigned to its lines. */
+    async readShipments(input: ReadShipmentsInput): Promise<{ shipments: ShipmentState[]; shippedQuantities: Record<string, number> }> {
+      const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'tracking' };
+      return withCalls(ctx, async (http) => {
         try {
-          const lines = (await sql`SELECT line_id, sku, distributor_sku, quantity FROM purchase_order_lines
-                                   WHERE po_number = ${input.poNumber} ORDER BY line_id`).map((r) => ({
-            lineId: r.line_id as string,
-            sku: r.sku as string,
-            distributorSku: r.distributor_sku as string,
-            quantity: r.quantity as number,
-          }));
-          const adapter = await distributorAdapterFor({ sql, keys: deps.credentialKeys, http }, input.tenantId, input.distributor);
-          const found = await adapter.findOrder(input.poNumber, { distributorOrderId: (po?.distributor_order_id as string) ?? undefined });
-          const result = allocateShipments(lines, found?.shipments ?? []);
-          const raw = new Map((found?.shipments ?? []).map((s) => [s.trackingNumber, s]));
-          await sql.begin(async (tx) => {
-            for (const s of result.shipments) {
-              const r = raw.get(s.trackingNumber);
-              await tx`INSERT INTO shipments (po_number, tracking_number, carrier, service, shipped_at, warehouse, freight_number, lines)
-                       VALUES (${input.poNumber}, ${s.trackingNumber}, ${s.carrier}, ${s.service ?? null}, ${s.shippedAt},
-                               ${r?.warehouse ?? null}, ${r?.freightNumber ?? null}, ${tx.json(s.lines)})
-                       ON CONFLICT (po_number, tracking_number) DO NOTHING`;
-            }
-            for (const l of lines) {
-              await tx`UPDATE purchase_order_lines SET shipped_quantity = ${result.shippedQuantities[l.lineId] ?? 0}
-                       WHERE po_number = ${input.poNumber} AND line_id = ${l.lineId}`;
-            }
-            const all = lines.every((l) => (result.shippedQuantities[l.lineId] ?? 0) >= l.quantity);
-            const some = lines.some((l) => (result.shippedQuantities[l.lineId] ?? 0) > 0);
-            await tx`UPDATE purchase_orders SET shipped = ${all},
-                       status = CASE WHEN status IN ('submitted', 'partially_shipped', 'shipped')
-                                THEN ${all ? 'shipped' : some ? 'partially_shipped' : 'submitted'} ELSE status END,
-                       updated_at = now()
-                     WHERE po_number = ${input.poNumber}`;
-          });
-          return result;
+          const adapter = await distributorFor(http, input.tenantId, input.distributor);
+          const found = await adapter.findOrder(input.poNumber, { distributorOrderId: input.distributorOrderId });
+          return allocateShipments(input.lines, found?.shipments ?? []);
         } catch (err) {
           throw asActivityFailure(err, DISTRIBUTOR_REFUSAL);
         }
@@ -307,30 +354,44 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Uploads one tracking number. The ledger row is written first; a try after an earlier
-     * one reads back from the marketplace before posting, and a duplicate counts as done.
+     * Asks the distributor to cancel a placed PO. Where its API has no cancel, answers so without
+     * calling it. Idempotency: cancelling an order that is already cancelled is answered as cancelled
+     * by the adapters that can cancel (see each module).
+     */
+    async cancelPurchaseOrder(input: { tenantId: string; pssOrderId: string; poNumber: string; distributor: string; distributorOrderId?: string }): Promise<CancelOutcome> {
+      const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'cancel' };
+      return withCalls(ctx, async (http) => {
+        try {
+          const adapter = await distributorFor(http, input.tenantId, input.distributor);
+          if (!adapter.cancelOrder) return { cancelled: false, reason: `${input.distributor}'s API cannot cancel an order; ask ${input.distributor} to cancel it` };
+          const outcome = await adapter.cancelOrder(input.poNumber, { distributorOrderId: input.distributorOrderId });
+          await recordAttempt(input.poNumber, outcome.cancelled ? 'cancelled' : 'cancel_refused', outcome.cancelled ? undefined : { code: 'not_cancellable', message: outcome.reason });
+          return outcome;
+        } catch (err) {
+          throw asActivityFailure(err, DISTRIBUTOR_REFUSAL);
+        }
+      });
+    },
+
+    /**
+     * Uploads one tracking number. The ledger row counts attempts before the marketplace is called;
+     * a try after an earlier one reads back from the marketplace before posting, and a duplicate
+     * counts as done.
      */
     async uploadTracking(input: UploadTrackingInput): Promise<{ outcome: 'uploaded' | 'already_uploaded' }> {
       const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'upload' };
-      return withCalls(ctx, async ({ http }) => {
+      return withCalls(ctx, async (http) => {
         const [ledger] = await sql`
           INSERT INTO marketplace_uploads (tenant_id, marketplace, marketplace_order_id, tracking_number, pss_order_id, po_number, status, attempts)
           VALUES (${input.tenantId}, ${input.marketplace}, ${input.marketplaceOrderId}, ${input.trackingNumber}, ${input.pssOrderId}, ${input.poNumber}, 'pending', 1)
           ON CONFLICT (tenant_id, marketplace, marketplace_order_id, tracking_number)
           DO UPDATE SET attempts = marketplace_uploads.attempts + 1, updated_at = now()
-          RETURNING status, attempts`;
+          RETURNING status, attempts, fulfillment_id`;
         if (ledger.status === 'confirmed') return { outcome: 'already_uploaded' as const };
-        const confirm = async (outcome: 'uploaded' | 'already_uploaded', fulfillmentId?: string) => {
-          await sql`UPDATE marketplace_uploads SET status = 'confirmed', fulfillment_id = ${fulfillmentId ?? null},
-                      error_code = NULL, error_message = NULL, updated_at = now()
-                    WHERE tenant_id = ${input.tenantId} AND marketplace = ${input.marketplace}
-                      AND marketplace_order_id = ${input.marketplaceOrderId} AND tracking_number = ${input.trackingNumber}`;
-          return { outcome };
-        };
         try {
           const adapter = await marketplaceAdapterFor({ sql, keys: deps.credentialKeys, http }, input.tenantId, input.marketplace);
           if ((ledger.attempts as number) > 1 && (await adapter.hasTracking(input.marketplaceOrderId, input.trackingNumber))) {
-            return await confirm('already_uploaded');
+            return { outcome: 'already_uploaded' as const };
           }
           const r = await adapter.uploadTracking({
             orderId: input.marketplaceOrderId,
@@ -340,15 +401,111 @@ export function createActivities(deps: ActivityDeps) {
             trackingNumber: input.trackingNumber,
             shippedAt: input.shippedAt,
           });
-          return await confirm(r.outcome, r.fulfillmentId);
-        } catch (err) {
-          if (isExternalCallError(err) && err.kind === 'permanent') {
-            await sql`UPDATE marketplace_uploads SET status = 'failed', error_code = ${err.code}, error_message = ${err.message}, updated_at = now()
+          if (r.fulfillmentId) {
+            await sql`UPDATE marketplace_uploads SET fulfillment_id = ${r.fulfillmentId}
                       WHERE tenant_id = ${input.tenantId} AND marketplace = ${input.marketplace}
                         AND marketplace_order_id = ${input.marketplaceOrderId} AND tracking_number = ${input.trackingNumber}`;
           }
+          return { outcome: r.outcome };
+        } catch (err) {
           throw asActivityFailure(err, UPLOAD_REFUSED);
         }
+      });
+    },
+
+    /**
+     * Mirrors the workflow's state into the rows the dealer platform searches, in one transaction.
+     * Idempotent and ordered: the dropship row's mirror_version only grows, so a retried or late
+     * mirror of an older state changes nothing.
+     */
+    async mirrorDropship(input: MirrorInput): Promise<{ applied: boolean }> {
+      return sql.begin(async (tx) => {
+        const view = {
+          status: input.status,
+          confirmedBy: input.confirmedBy,
+          selections: input.selections,
+          purchaseOrders: input.purchaseOrders,
+          uploads: input.uploads,
+          events: input.events,
+        };
+        const [row] = await tx`
+          UPDATE dropships SET mirror_version = ${input.version}, status = ${input.status}, view = ${tx.json(JSON.parse(JSON.stringify(view)))}, updated_at = now()
+          WHERE tenant_id = ${input.tenantId} AND pss_order_id = ${input.pssOrderId} AND mirror_version < ${input.version}
+          RETURNING 1`;
+        if (!row) return { applied: false };
+        const pos = input.purchaseOrders;
+        if (pos.length) {
+          await tx`
+            INSERT INTO purchase_orders ${tx(
+              pos.map((p) => ({
+                po_number: p.poNumber,
+                tenant_id: input.tenantId,
+                pss_order_id: input.pssOrderId,
+                distributor: p.distributor,
+                attempt: p.attempt,
+                status: p.status,
+                shipped: p.lines.every((l) => (p.shippedQuantities[l.lineId] ?? 0) >= l.quantity),
+                distributor_order_id: p.distributorOrderId ?? null,
+                error_code: p.error?.code ?? null,
+                error_message: p.error?.message ?? null,
+                superseded_by: p.supersededBy ?? null,
+              })),
+            )}
+            ON CONFLICT (po_number) DO UPDATE SET status = EXCLUDED.status, shipped = EXCLUDED.shipped,
+              distributor_order_id = COALESCE(EXCLUDED.distributor_order_id, purchase_orders.distributor_order_id),
+              error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
+              superseded_by = EXCLUDED.superseded_by, updated_at = now()`;
+          await tx`
+            INSERT INTO purchase_order_lines ${tx(
+              pos.flatMap((p) =>
+                p.lines.map((l) => ({
+                  po_number: p.poNumber,
+                  line_id: l.lineId,
+                  sku: l.sku,
+                  distributor_sku: l.distributorSku,
+                  quantity: l.quantity,
+                  shipped_quantity: p.shippedQuantities[l.lineId] ?? 0,
+                })),
+              ),
+            )}
+            ON CONFLICT (po_number, line_id) DO UPDATE SET shipped_quantity = EXCLUDED.shipped_quantity`;
+          const shipments = pos.flatMap((p) => (p.shipments ?? []).map((s) => ({ p, s })));
+          if (shipments.length) {
+            await tx`
+              INSERT INTO shipments ${tx(
+                shipments.map(({ p, s }) => ({
+                  po_number: p.poNumber,
+                  tracking_number: s.trackingNumber,
+                  carrier: s.carrier,
+                  service: s.service ?? null,
+                  shipped_at: s.shippedAt,
+                  warehouse: s.warehouse ?? null,
+                  freight_number: s.freightNumber ?? null,
+                  lines: tx.json(s.lines),
+                })),
+              )}
+              ON CONFLICT (po_number, tracking_number) DO NOTHING`;
+          }
+        }
+        if (input.uploads.length) {
+          await tx`
+            INSERT INTO marketplace_uploads ${tx(
+              input.uploads.map((u) => ({
+                tenant_id: input.tenantId,
+                marketplace: input.marketplace.code,
+                marketplace_order_id: input.marketplace.orderId,
+                tracking_number: u.trackingNumber,
+                pss_order_id: input.pssOrderId,
+                po_number: u.poNumber,
+                status: u.status,
+                error_code: u.error?.code ?? null,
+                error_message: u.error?.message ?? null,
+              })),
+            )}
+            ON CONFLICT (tenant_id, marketplace, marketplace_order_id, tracking_number) DO UPDATE SET status = EXCLUDED.status,
+              error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, updated_at = now()`;
+        }
+        return { applied: true };
       });
     },
   };

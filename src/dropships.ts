@@ -1,15 +1,23 @@
 // Starting and steering DropshipWorkflows from the REST layer: candidates at creation, the
 // same-body check, and the views the API returns.
 import { createHash } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { ApiError } from './api/errors';
 import type { Config } from './config';
 import type { Sql } from './db';
 import { distributorModule } from './distributors/registry';
 import type { DistributorLimits } from './distributors/types';
 import { offersFor } from './catalog';
 import { defaultSelection, dropshipCandidates } from '../workflows/decisions';
-import { dropshipWorkflowId, SA, statusQuery } from '../workflows/messages';
-import type { DropshipInput, DropshipLine, DropshipView, ShipToAddress } from '../workflows/types';
+import { dropshipWorkflowId, REFUSAL, SA, statusQuery } from '../workflows/messages';
+import type { DropshipInput, DropshipLine, DropshipState, DropshipView, ShipToAddress, UpdateAnswer } from '../workflows/types';
 import { dropshipView } from '../workflows/decisions';
 import type { CreateDropshipBody } from './api/schemas';
 
@@ -113,14 +121,9 @@ export async function connectedDistributors(sql: Sql, tenantId: string): Promise
   return new Set(rows.map((r) => r.code as string));
 }
 
-export async function startDropship(
-  client: Client,
-  config: Config,
-  tenantId: string,
-  body: CreateDropshipBody,
-  lines: DropshipLine[],
-): Promise<DropshipInput> {
-  const input: DropshipInput = {
+/** The workflow's input for a new dropship; stored with its row so a repeated request starts the same one. */
+export function dropshipInput(config: Config, tenantId: string, body: CreateDropshipBody, lines: DropshipLine[]): DropshipInput {
+  return {
     tenantId,
     pssOrderId: body.pssOrderId,
     marketplace: body.marketplace,
@@ -128,7 +131,14 @@ export async function startDropship(
     lines,
     confirmationTimeoutMs: config.confirmationTimeoutMs,
     trackingPollIntervalMs: config.trackingPollIntervalMs,
+    trackingOverdueMs: config.trackingOverdueMs,
   };
+}
+
+/** Starts the dropship's workflow; a workflow that is already running (a repeated request) is left as it is. */
+export async function startDropship(client: Client, config: Config, input: DropshipInput): Promise<DropshipInput> {
+  const { tenantId } = input;
+  const body = input;
   try {
     // By name: the server never loads workflow code.
     await client.workflow.start('DropshipWorkflow', {
@@ -157,6 +167,70 @@ export function initialView(input: DropshipInput): DropshipView {
 
 export async function queryDropship(client: Client, tenantId: string, pssOrderId: string): Promise<DropshipView> {
   return client.workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId)).query(statusQuery);
+}
+
+/** The state the workflow last mirrored to Postgres (see the mirrorDropship activity). */
+export interface MirroredView {
+  status: DropshipView['status'];
+  confirmedBy?: string;
+  selections: { lineId: string; distributor: string; distributorSku: string }[];
+  purchaseOrders: DropshipState['purchaseOrders'];
+  uploads: DropshipState['uploads'];
+  events: DropshipState['events'];
+}
+
+/** The dropship as Postgres last saw it: what GET answers once the workflow has closed. */
+export function mirroredView(input: DropshipInput, m: MirroredView): DropshipView {
+  const selected = new Map(m.selections.map((s) => [s.lineId, { distributor: s.distributor, distributorSku: s.distributorSku }]));
+  return {
+    phase: m.status === 'awaiting_confirmation' ? 'awaiting_confirmation' : 'fulfilling',
+    pssOrderId: input.pssOrderId,
+    tenantId: input.tenantId,
+    status: m.status,
+    marketplace: input.marketplace,
+    shipTo: input.shipTo,
+    ...(m.confirmedBy ? { confirmedBy: m.confirmedBy } : {}),
+    lines: input.lines.map((l) => ({ ...l, selected: selected.get(l.lineId) ?? l.selected })),
+    purchaseOrders: m.purchaseOrders,
+    uploads: m.uploads,
+    events: m.events,
+  };
+}
+
+/** Statuses after which the workflow has closed (or is about to): GET answers from Postgres. */
+export const FINAL_STATUSES: readonly string[] = ['completed', 'cancelled', 'expired'];
+
+const REFUSAL_STATUS: Record<string, { status: number; code: string }> = {
+  [REFUSAL.conflict]: { status: 409, code: 'conflict' },
+  [REFUSAL.notDropshippable]: { status: 422, code: 'not_dropshippable' },
+  [REFUSAL.notCancellable]: { status: 409, code: 'not_cancellable' },
+  [REFUSAL.existsAtDistributor]: { status: 409, code: 'exists_at_distributor' },
+};
+
+/**
+ * Sends a request that needs the workflow's answer (confirm, cancel, retry) as an Update and turns
+ * the workflow's refusal into the REST error it stands for. A closed workflow answers 409 with its
+ * last status; Temporal out of reach answers 503 (the request may be retried).
+ */
+export async function updateDropship<Arg>(
+  handle: WorkflowHandle,
+  def: UpdateDefinition<UpdateAnswer, [Arg]>,
+  arg: Arg,
+  closedStatus: () => Promise<string | undefined>,
+): Promise<UpdateAnswer> {
+  try {
+    return await handle.executeUpdate(def, { args: [arg] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const m = REFUSAL_STATUS[err.cause.type ?? ''];
+      if (m) throw new ApiError(m.status, m.code, err.cause.message, err.cause.details?.[0]);
+    }
+    if (err instanceof WorkflowNotFoundError || /already completed|workflow execution already/i.test((err as Error).message)) {
+      const status = await closedStatus();
+      throw new ApiError(409, 'conflict', `The dropship is ${status ?? 'closed'}; it takes no more requests`);
+    }
+    throw new ApiError(503, 'temporal_unavailable', `The dropship cannot be reached right now (${(err as Error).message}); retry shortly`);
+  }
 }
 
 /** The REST shape of a dropship (DESIGN.md `GET /v1/dropships/:pssOrderId`). */

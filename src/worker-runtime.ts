@@ -2,8 +2,11 @@
 // clients. Used by worker.ts and by the tests, so both run the same wiring.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createLegacyActivities } from '../activities/legacy';
+import { createMaintenanceActivities } from '../activities/maintenance';
 import type { CredentialKey } from './config';
 import type { Sql } from './db';
+import type { UrlPolicy } from './outbound';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -16,13 +19,22 @@ export async function createDropshipWorker(opts: {
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
   upstreamTimeoutCapMs?: number;
+  sendLeaseMs?: number;
+  urlPolicy?: UrlPolicy;
 }): Promise<Worker> {
+  const activities = createActivities({
+    sql: opts.sql,
+    credentialKeys: opts.credentialKeys,
+    upstreamTimeoutCapMs: opts.upstreamTimeoutCapMs,
+    sendLeaseMs: opts.sendLeaseMs,
+    urlPolicy: opts.urlPolicy,
+  });
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ sql: opts.sql, credentialKeys: opts.credentialKeys, upstreamTimeoutCapMs: opts.upstreamTimeoutCapMs }),
+    activities: { ...activities, ...createLegacyActivities(opts.sql, activities), ...createMaintenanceActivities({ sql: opts.sql }) },
     ...(opts.identity ? { identity: opts.identity } : {}),
     // Each activity does a few HTTP calls; this bounds concurrent calls per worker process.
     maxConcurrentActivityTaskExecutions: 50,

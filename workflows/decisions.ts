@@ -3,12 +3,15 @@
 // No I/O and no clock: unit-tested directly and safe inside the workflow sandbox.
 import type {
   Candidate,
+  CancelRequest,
+  ConfirmRequest,
   DropshipInput,
   DropshipLine,
   DropshipState,
   DropshipStatus,
   DropshipView,
   PurchaseOrderState,
+  RetryRequest,
   Selection,
 } from './types';
 
@@ -155,12 +158,14 @@ export function poFullyShipped(po: PurchaseOrderState): boolean {
 export function dropshipStatus(state: DropshipState): DropshipStatus {
   if (state.outcome) return state.outcome;
   if (state.phase === 'awaiting_confirmation') return 'awaiting_confirmation';
+  if (state.cancelRequested) return 'cancel_requested';
   const active = state.purchaseOrders.filter(isActivePo);
   if (active.length === 0) return 'submitting';
   if (active.some((p) => p.status === 'needs_attention')) return 'needs_attention';
   if (active.some((p) => p.status === 'pending' || p.status === 'submitting')) return 'submitting';
   const allShipped = active.every(poFullyShipped);
   if (allShipped) {
+    if (state.version === 2 && state.uploads.some((u) => u.status === 'failed')) return 'needs_attention';
     return state.uploads.every((u) => u.status === 'confirmed') ? 'completed' : 'shipped';
   }
   const anyShipped = active.some((p) => Object.values(p.shippedQuantities).some((q) => q > 0));
@@ -185,4 +190,110 @@ export function dropshipView(input: DropshipInput, state: DropshipState): Dropsh
     marketplace: input.marketplace,
     shipTo: input.shipTo,
   };
+}
+
+// ---- What the phased workflow decides without I/O: which requests it accepts, and how.
+
+/** Why the workflow refuses a request: an ApplicationFailure type (messages.ts REFUSAL) and a sentence. */
+export interface Refusal {
+  type: 'Conflict' | 'NotDropshippable' | 'NotCancellable' | 'ExistsAtDistributor';
+  message: string;
+  details?: unknown;
+}
+
+const IN_FLIGHT: PurchaseOrderState['status'][] = ['pending', 'submitting', 'cancel_requested'];
+
+export function confirmRefusal(state: DropshipState, pending: boolean, req: ConfirmRequest): Refusal | undefined {
+  const status = dropshipStatus(state);
+  if (status !== 'awaiting_confirmation' || pending) {
+    return { type: 'Conflict', message: `The dropship is ${pending ? 'already confirmed' : status}, not awaiting confirmation` };
+  }
+  const problems: { lineId: string; distributor: string; message: string }[] = [];
+  for (const s of req.lines ?? []) {
+    const line = state.lines.find((l) => l.lineId === s.lineId);
+    if (!line) problems.push({ ...s, message: `no line ${s.lineId} in this dropship` });
+    else if (!line.candidates.some((c) => c.distributor === s.distributor)) {
+      problems.push({ ...s, message: `${s.distributor} has no drop-shippable offer for line ${s.lineId} (${line.sku})` });
+    }
+  }
+  if (problems.length) return { type: 'NotDropshippable', message: problems.map((p) => p.message).join('; '), details: { lines: problems } };
+  return undefined;
+}
+
+/**
+ * Whether a cancel can be tried now. Before confirmation it always can; after, every active PO
+ * must be either not placed (waiting for a person) or placed with a distributor whose API can
+ * cancel, and nothing may have shipped or be mid-submission.
+ */
+export function cancelRefusal(state: DropshipState, pending: boolean, _req?: CancelRequest): Refusal | undefined {
+  const status = dropshipStatus(state);
+  if (state.outcome || state.phase === 'done') return { type: 'Conflict', message: `The dropship is ${status}` };
+  if (pending || state.cancelRequested) return { type: 'Conflict', message: 'A cancel of this dropship is already in progress' };
+  if (state.phase === 'awaiting_confirmation') return undefined;
+  const active = state.purchaseOrders.filter(isActivePo);
+  if (active.some((p) => IN_FLIGHT.includes(p.status))) {
+    return { type: 'Conflict', message: `The dropship is ${status}: a purchase order is being submitted right now; try again when it settles` };
+  }
+  const shipped = active.filter((p) => Object.values(p.shippedQuantities).some((q) => q > 0));
+  if (shipped.length) {
+    return { type: 'NotCancellable', message: `${shipped.map((p) => p.poNumber).join(', ')} already shipped (partly or whole)` };
+  }
+  const stuck = active.filter((p) => p.fate === 'placed' && !p.cancellable);
+  if (stuck.length) {
+    return {
+      type: 'NotCancellable',
+      message: stuck
+        .map((p) => `${p.poNumber} is placed with ${p.distributor} (order ${p.distributorOrderId ?? 'unknown'}), whose API cannot cancel it; ask ${p.distributor} to cancel it`)
+        .join('; '),
+    };
+  }
+  return undefined;
+}
+
+export function retryRefusal(state: DropshipState, pendingPoNumbers: string[], req: RetryRequest): Refusal | undefined {
+  const po = state.purchaseOrders.find((p) => p.poNumber === req.poNumber);
+  if (!po) return { type: 'Conflict', message: `Purchase order ${req.poNumber} is not part of this dropship` };
+  if (po.status !== 'needs_attention' || pendingPoNumbers.includes(po.poNumber) || state.cancelRequested) {
+    return { type: 'Conflict', message: `Purchase order ${po.poNumber} is ${pendingPoNumbers.includes(po.poNumber) ? 'already being retried' : po.status}, not needs_attention` };
+  }
+  if (req.distributor && req.distributor !== po.distributor) {
+    const missing = po.lines.filter((l) => !state.lines.find((x) => x.lineId === l.lineId)?.candidates.some((c) => c.distributor === req.distributor));
+    if (missing.length) {
+      return {
+        type: 'NotDropshippable',
+        message: `${req.distributor} has no drop-shippable offer for ${missing.map((m) => `${m.lineId} (${m.sku})`).join(', ')}`,
+        details: { lines: missing.map((m) => m.lineId) },
+      };
+    }
+    if (po.fate === 'placed') return existsAtDistributor(po);
+  }
+  return undefined;
+}
+
+export function existsAtDistributor(po: PurchaseOrderState): Refusal {
+  return {
+    type: 'ExistsAtDistributor',
+    message: `Purchase order ${po.poNumber} exists at ${po.distributor} as order ${po.distributorOrderId ?? '(number not given)'}; it cannot be moved or dropped without cancelling it there`,
+    details: { poNumber: po.poNumber, distributor: po.distributor, distributorOrderId: po.distributorOrderId },
+  };
+}
+
+/** Placed POs that have not fully shipped within `overdueMs` of being placed. */
+export function overduePurchaseOrders(state: DropshipState, nowMs: number, overdueMs: number): PurchaseOrderState[] {
+  return state.purchaseOrders.filter(
+    (p) => (p.status === 'submitted' || p.status === 'partially_shipped') && p.placedAt && nowMs - Date.parse(p.placedAt) >= overdueMs,
+  );
+}
+
+/** The input of the next run after continue-as-new: the lines once (current selection), the state without them, recent events. */
+export function carryOver(input: DropshipInput, state: DropshipState, keepEvents = 50): DropshipInput {
+  const { lines, ...rest } = state;
+  const events = state.events.length > keepEvents ? [state.events[0], ...state.events.slice(-(keepEvents - 1))] : state.events;
+  return { ...input, lines, resume: { ...rest, lines: [], events } };
+}
+
+/** The state a run starts from: fresh, or carried over (lines travel once, in the input). */
+export function initialState(input: DropshipInput, firstEvent: { at: string; type: string; message: string }): DropshipState {
+  if (input.resume) return { ...input.resume, lines: input.lines };
+  return { phase: 'awaiting_confirmation', lines: input.lines, purchaseOrders: [], uploads: [], events: [firstEvent], version: 2, mirrorVersion: 0 };
 }

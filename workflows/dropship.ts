@@ -1,86 +1,75 @@
-// DropshipWorkflow: wait for the dealer's confirm, place one purchase order per distributor
-// exactly once, wait for a person when a distributor refuses, then pull tracking until every
-// line has shipped and upload each tracking number to the marketplace the order came from.
+// DropshipWorkflow: wait for the dealer's decision, place one purchase order per distributor
+// exactly once, follow the shipments and upload every tracking number, then finish. People steer
+// it with Updates (confirm, cancel, retry a PO, retry uploads); the workflow is the single writer of
+// its state and mirrors it to Postgres.
 import {
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
   continueAsNew,
-  proxyActivities,
+  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { DropshipActivities } from '../activities';
 import {
   applySwaps,
-  canCancel,
+  cancelRefusal,
+  carryOver,
+  confirmRefusal,
   dropshipStatus,
   dropshipView,
+  existsAtDistributor,
   groupByDistributor,
+  initialState,
   isActivePo,
   nextAttempt,
+  overduePurchaseOrders,
   poFullyShipped,
   purchaseOrderNumber,
+  retryRefusal,
+  type Refusal,
 } from './decisions';
-import { cancelSignal, checkTrackingSignal, confirmSignal, retryPurchaseOrderSignal, SA, statusQuery } from './messages';
+import { legacyDropshipWorkflow } from './legacy/dropship-v1';
+import {
+  cancelUpdate,
+  checkTrackingSignal,
+  confirmUpdate,
+  retryPurchaseOrderUpdate,
+  retryUploadsUpdate,
+  SA,
+  statusQuery,
+} from './messages';
+import { cancelPurchaseOrder, findPurchaseOrder, mirrorDropship, placePurchaseOrder, readShipments, uploadTracking } from './steps';
 import type {
+  CancelRequest,
+  ConfirmRequest,
   DropshipInput,
   DropshipState,
   DropshipView,
   PurchaseOrderError,
+  PurchaseOrderFate,
   PurchaseOrderState,
   RetryRequest,
+  UpdateAnswer,
+  UploadState,
 } from './types';
 
-// Postgres bookkeeping: short, idempotent, retried until Postgres is back.
-const db = proxyActivities<DropshipActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
-});
-
-// Placing an order: each try looks the PO up before re-sending, so retries are safe. A business
-// refusal (DistributorRefusal) is not retried: a person decides. A distributor that stays down
-// for a day also ends up with a person.
-const distributor = proxyActivities<DropshipActivities>({
-  startToCloseTimeout: '3m',
-  heartbeatTimeout: '10s',
-  scheduleToCloseTimeout: '24h',
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '10m',
-    nonRetryableErrorTypes: ['DistributorRefusal'],
-  },
-});
-
-// Tracking pulls are read-only; a failed pull simply waits for the next interval.
-const tracking = proxyActivities<DropshipActivities>({
-  startToCloseTimeout: '1m',
-  heartbeatTimeout: '10s',
-  scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5m', nonRetryableErrorTypes: ['DistributorRefusal'] },
-});
-
-// Uploads read back before re-posting after an ambiguous failure; a refusal waits for a person.
-const marketplace = proxyActivities<DropshipActivities>({
-  startToCloseTimeout: '1m',
-  heartbeatTimeout: '10s',
-  scheduleToCloseTimeout: '24h',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: ['UploadRefused'] },
-});
+/** Marks runs of this phased workflow; histories without it replay on the legacy code. */
+export const PHASED_WORKFLOW_PATCH = 'dropship-phases-and-updates';
+export const DEFAULT_TRACKING_OVERDUE_MS = 30 * 24 * 3600_000;
 
 /** Workflow time (Temporal replaces Date inside workflows with the deterministic clock). */
 function now(): string {
   return new Date().toISOString();
 }
 
-function refusalOf(err: unknown): PurchaseOrderError {
+function refusalOf(err: unknown): PurchaseOrderError & { fate?: PurchaseOrderFate } {
   const cause = err instanceof ActivityFailure ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
-    const d = (cause.details?.[0] ?? {}) as Partial<PurchaseOrderError>;
-    return { code: d.code ?? cause.type ?? 'submission_failed', message: d.message ?? cause.message };
+    const d = (cause.details?.[0] ?? {}) as Partial<PurchaseOrderError & { fate: PurchaseOrderFate }>;
+    return { code: d.code ?? cause.type ?? 'submission_failed', message: d.message ?? cause.message, fate: d.fate };
   }
   return {
     code: 'upstream_unavailable',
@@ -88,30 +77,87 @@ function refusalOf(err: unknown): PurchaseOrderError {
   };
 }
 
+/** A request waiting for the main loop to apply it; its handler answers once it is settled. */
+interface Pending<T> {
+  req: T;
+  answer?: UpdateAnswer;
+  refusal?: Refusal;
+}
+
+function refuse(r: Refusal | undefined): void {
+  if (r) throw ApplicationFailure.create({ type: r.type, message: r.message, nonRetryable: true, details: r.details === undefined ? [] : [r.details] });
+}
+
 export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipView> {
-  const state: DropshipState = input.resume ?? {
-    phase: 'awaiting_confirmation',
-    lines: input.lines,
-    purchaseOrders: [],
-    uploads: [],
-    events: [{ at: now(), type: 'created', message: `Dropship created for order ${input.pssOrderId}` }],
-  };
-  let cancelRequest: { reason: string; requestedBy?: string } | undefined;
-  let confirmRequest: { confirmedBy: string; lines?: { lineId: string; distributor: string }[] } | undefined;
-  const retries: RetryRequest[] = [];
+  // Runs started before this code (or continued from one) finish on the code they started on.
+  if (input.resume ? input.resume.version !== 2 : !patched(PHASED_WORKFLOW_PATCH)) return legacyDropshipWorkflow(input);
+
+  const state: DropshipState = initialState(input, { at: now(), type: 'created', message: `Dropship created for order ${input.pssOrderId}` });
+  const overdueMs = input.trackingOverdueMs ?? DEFAULT_TRACKING_OVERDUE_MS;
+  let confirmPending: Pending<ConfirmRequest> | undefined;
+  let cancelPending: Pending<CancelRequest> | undefined;
+  const retries: Pending<RetryRequest>[] = [];
+  let uploadRetry: Pending<{ requestedBy?: string }> | undefined;
   let checkTrackingNow = false;
-  let lastStatus = '';
+  const submitting = new Set<string>();
+  const uploading = new Set<UploadState>();
+  let tracking: Promise<void> | undefined;
+  let nextPollAt = Date.now() + input.trackingPollIntervalMs;
+  let dirty = true;
 
   const event = (type: string, message: string) => {
     state.events.push({ at: now(), type, message });
-    // keep the carried state small across continue-as-new; the full record is in history
     if (state.events.length > 200) state.events.splice(1, state.events.length - 200);
+    dirty = true;
   };
-  let lastAttributes = '';
-  const view = (): DropshipView => dropshipView(input, state);
+  const settle = <T>(p: Pending<T>, outcome: { refusal?: Refusal; poNumber?: string }) => {
+    p.refusal = outcome.refusal;
+    p.answer = { status: dropshipStatus(state), ...(outcome.poNumber ? { poNumber: outcome.poNumber } : {}) };
+  };
+  const answer = async <T>(p: Pending<T>): Promise<UpdateAnswer> => {
+    await condition(() => !!p.answer);
+    refuse(p.refusal);
+    return p.answer!;
+  };
 
-  // Search attributes and the Postgres mirror follow every status change.
+  setHandler(statusQuery, () => dropshipView(input, state));
+  setHandler(
+    confirmUpdate,
+    async (req) => answer((confirmPending = { req })),
+    { validator: (req) => refuse(confirmRefusal(state, !!confirmPending, req)) },
+  );
+  setHandler(
+    cancelUpdate,
+    async (req) => answer((cancelPending = { req })),
+    { validator: (req) => refuse(cancelRefusal(state, !!cancelPending, req)) },
+  );
+  setHandler(
+    retryPurchaseOrderUpdate,
+    async (req) => {
+      const p: Pending<RetryRequest> = { req };
+      retries.push(p);
+      return answer(p);
+    },
+    { validator: (req) => refuse(retryRefusal(state, retries.map((r) => r.req.poNumber), req)) },
+  );
+  setHandler(
+    retryUploadsUpdate,
+    async (req) => answer((uploadRetry = { req })),
+    {
+      validator: (_req) => {
+        if (uploadRetry || !state.uploads.some((u) => u.status === 'failed')) refuse({ type: 'Conflict', message: 'No upload of this dropship has failed' });
+      },
+    },
+  );
+  setHandler(checkTrackingSignal, () => {
+    checkTrackingNow = true;
+  });
+
+  // Search attributes and the Postgres mirror follow every change of state.
+  let lastAttributes = '';
+  let lastMirrored = '';
   const publish = async () => {
+    dirty = false;
     const status = dropshipStatus(state);
     const active = state.purchaseOrders.filter(isActivePo);
     const distributors = [...new Set(active.map((p) => p.distributor))];
@@ -125,249 +171,359 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         { key: SA.poNumbers, value: poNumbers },
       ]);
     }
-    if (status !== lastStatus) {
-      lastStatus = status;
-      await db.recordDropshipStatus({ tenantId: input.tenantId, pssOrderId: input.pssOrderId, status });
-    }
+    const snapshot = {
+      status,
+      confirmedBy: state.confirmedBy,
+      selections: state.lines.map((l) => ({ lineId: l.lineId, ...l.selected })),
+      purchaseOrders: state.purchaseOrders,
+      uploads: state.uploads,
+      events: state.events.slice(-50),
+    };
+    const text = JSON.stringify(snapshot);
+    if (text === lastMirrored) return;
+    lastMirrored = text;
+    state.mirrorVersion = (state.mirrorVersion ?? 0) + 1;
+    await mirrorDropship({
+      tenantId: input.tenantId,
+      pssOrderId: input.pssOrderId,
+      marketplace: input.marketplace,
+      version: state.mirrorVersion,
+      ...snapshot,
+    });
   };
 
-  setHandler(statusQuery, view);
-  setHandler(confirmSignal, (req) => {
-    if (state.phase === 'awaiting_confirmation' && !state.outcome && !confirmRequest) confirmRequest = req;
-  });
-  setHandler(cancelSignal, (req) => {
-    if (canCancel(state)) cancelRequest = req;
-  });
-  setHandler(retryPurchaseOrderSignal, (req) => {
-    const po = state.purchaseOrders.find((p) => p.poNumber === req.poNumber);
-    if (po?.status === 'needs_attention' && !retries.some((r) => r.poNumber === req.poNumber)) retries.push(req);
-  });
-  setHandler(checkTrackingSignal, () => {
-    checkTrackingNow = true;
-  });
-
-  // 1. The dealer confirms (optionally swapping distributors), cancels, or lets it expire.
+  // ---- Phase 1: the dealer confirms (optionally swapping distributors), cancels, or lets it expire.
   if (state.phase === 'awaiting_confirmation') {
     await publish();
-    const decided = await condition(() => !!confirmRequest || !!cancelRequest, input.confirmationTimeoutMs);
+    const decided = await condition(() => !!confirmPending || !!cancelPending, input.confirmationTimeoutMs);
     if (!decided) {
       state.outcome = 'expired';
-      state.phase = 'done';
       event('expired', 'Nobody confirmed the dropship in time; nothing was ordered.');
-      await publish();
-      return view();
-    }
-    if (cancelRequest) {
+    } else if (cancelPending) {
       state.outcome = 'cancelled';
-      state.phase = 'done';
-      event('cancelled', `Cancelled before confirmation: ${cancelRequest.reason}`);
-      await publish();
-      return view();
+      event('cancelled', `Cancelled before confirmation: ${cancelPending.req.reason}`);
+      settle(cancelPending, {});
+    } else {
+      confirm(confirmPending!.req);
+      settle(confirmPending!, {});
     }
-    const confirm = confirmRequest!;
-    const swapped = applySwaps(state.lines, confirm.lines);
+  }
+
+  function confirm(req: ConfirmRequest) {
+    const swapped = applySwaps(state.lines, req.lines);
     state.lines = swapped.lines;
-    state.confirmedBy = confirm.confirmedBy;
+    state.confirmedBy = req.confirmedBy;
     state.phase = 'fulfilling';
-    event('confirmed', `Confirmed by ${confirm.confirmedBy}`);
-    for (const bad of swapped.invalid) {
-      event('swap_ignored', `Line ${bad.lineId} cannot be drop-shipped from ${bad.distributor}; kept the default`);
-    }
+    event('confirmed', `Confirmed by ${req.confirmedBy}`);
     for (const group of groupByDistributor(state.lines)) {
       state.purchaseOrders.push(newPurchaseOrder(group.distributor, group.lines.map((l) => l.lineId), 1));
     }
     upsertSearchAttributes([{ key: SA.marketplace, value: input.marketplace.code }]);
   }
 
-  function newPurchaseOrder(distributorCode: string, lineIds: string[], attempt: number): PurchaseOrderState {
+  function newPurchaseOrder(distributor: string, lineIds: string[], attempt: number): PurchaseOrderState {
     const lines = state.lines
       .filter((l) => lineIds.includes(l.lineId))
       .map((l) => {
-        const c = l.candidates.find((x) => x.distributor === distributorCode);
-        const distributorSku = c?.distributorSku ?? l.selected.distributorSku;
-        return { lineId: l.lineId, sku: l.sku, distributorSku, quantity: l.quantity };
+        const c = l.candidates.find((x) => x.distributor === distributor);
+        return { lineId: l.lineId, sku: l.sku, distributorSku: c?.distributorSku ?? l.selected.distributorSku, quantity: l.quantity };
       });
     return {
-      poNumber: purchaseOrderNumber(input.tenantId, input.pssOrderId, distributorCode, attempt),
-      distributor: distributorCode,
+      poNumber: purchaseOrderNumber(input.tenantId, input.pssOrderId, distributor, attempt),
+      distributor,
       attempt,
       lines,
       status: 'pending',
       shippedQuantities: {},
+      fate: 'not_placed',
+      shipments: [],
     };
   }
 
-  // 2. Place each pending PO. Runs concurrently per PO; a refusal parks the PO for a person.
-  const inFlight = new Set<string>();
-  const submit = async (po: PurchaseOrderState) => {
-    inFlight.add(po.poNumber);
+  // ---- Phase 2: place each pending PO (concurrently); a refusal parks the PO for a person.
+  async function place(po: PurchaseOrderState) {
+    submitting.add(po.poNumber);
+    po.status = 'submitting';
+    po.error = undefined;
+    dirty = true;
     try {
-      po.status = 'submitting';
-      po.error = undefined;
-      await publish();
-      await db.createPurchaseOrder({
+      const placed = await placePurchaseOrder({
         tenantId: input.tenantId,
         pssOrderId: input.pssOrderId,
         poNumber: po.poNumber,
         distributor: po.distributor,
         attempt: po.attempt,
+        shipTo: input.shipTo,
         lines: po.lines,
       });
+      markPlaced(po, placed.distributorOrderId, placed.cancellable);
+      event(
+        'po_submitted',
+        placed.alreadyPlaced
+          ? `PO ${po.poNumber} was already at ${po.distributor} (order ${placed.distributorOrderId}); not re-sent`
+          : `PO ${po.poNumber} placed with ${po.distributor} (order ${placed.distributorOrderId})`,
+      );
+    } catch (err) {
+      const r = refusalOf(err);
+      po.status = 'needs_attention';
+      po.error = { code: r.code, message: r.message };
+      po.fate = r.fate ?? 'unknown';
+      event('po_needs_attention', `PO ${po.poNumber}: ${r.message}`);
+    } finally {
+      submitting.delete(po.poNumber);
+    }
+  }
+
+  function markPlaced(po: PurchaseOrderState, distributorOrderId: string, cancellable: boolean) {
+    po.status = Object.values(po.shippedQuantities).some((q) => q > 0) ? 'partially_shipped' : 'submitted';
+    po.fate = 'placed';
+    po.distributorOrderId = distributorOrderId;
+    po.placedAt = now();
+    po.cancellable = cancellable;
+    po.error = undefined;
+    dirty = true;
+  }
+
+  const startPlacing = () => {
+    for (const po of state.purchaseOrders) if (po.status === 'pending' && !submitting.has(po.poNumber)) void place(po);
+  };
+
+  /** Asks the distributor whether an order exists under a PO whose fate is unknown; true when it does. */
+  async function resolveFate(po: PurchaseOrderState): Promise<boolean> {
+    if (po.fate !== 'unknown') return po.fate === 'placed';
+    const found = await findPurchaseOrder({ tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: po.poNumber, distributor: po.distributor });
+    if (found.exists) {
+      markPlaced(po, found.distributorOrderId, found.cancellable);
+      event('po_found', `PO ${po.poNumber} exists at ${po.distributor} (order ${found.distributorOrderId})`);
+      return true;
+    }
+    po.fate = 'not_placed';
+    return false;
+  }
+
+  // ---- Phase 3: follow the shipments; every new tracking number is uploaded at once.
+  async function pullTracking() {
+    for (const po of state.purchaseOrders) {
+      if (po.status !== 'submitted' && po.status !== 'partially_shipped') continue;
+      let result;
       try {
-        const placed = await distributor.submitPurchaseOrder({
+        result = await readShipments({
           tenantId: input.tenantId,
           pssOrderId: input.pssOrderId,
           poNumber: po.poNumber,
           distributor: po.distributor,
-          shipTo: input.shipTo,
+          distributorOrderId: po.distributorOrderId,
           lines: po.lines,
         });
-        po.status = 'submitted';
-        po.distributorOrderId = placed.distributorOrderId;
-        event(
-          'po_submitted',
-          placed.alreadyPlaced
-            ? `PO ${po.poNumber} was already at ${po.distributor} (order ${placed.distributorOrderId}); not re-sent`
-            : `PO ${po.poNumber} placed with ${po.distributor} (order ${placed.distributorOrderId})`,
-        );
-      } catch (err) {
-        po.status = 'needs_attention';
-        po.error = refusalOf(err);
-        event('po_needs_attention', `PO ${po.poNumber}: ${po.error.message}`);
-        await db.markPurchaseOrder({ poNumber: po.poNumber, status: 'needs_attention', error: po.error });
-      }
-      await publish();
-    } finally {
-      inFlight.delete(po.poNumber);
-    }
-  };
-  const startPending = () => {
-    for (const po of state.purchaseOrders) {
-      if (po.status === 'pending' && !inFlight.has(po.poNumber)) void submit(po);
-    }
-  };
-
-  const applyRetry = async (req: RetryRequest) => {
-    const po = state.purchaseOrders.find((p) => p.poNumber === req.poNumber);
-    if (!po || po.status !== 'needs_attention') return;
-    if (!req.distributor || req.distributor === po.distributor) {
-      event('po_retry', `Retrying PO ${po.poNumber}${req.requestedBy ? ` (requested by ${req.requestedBy})` : ''}`);
-      po.status = 'pending';
-      return;
-    }
-    const lineIds = po.lines.map((l) => l.lineId);
-    const ok = lineIds.every((id) => state.lines.find((l) => l.lineId === id)?.candidates.some((c) => c.distributor === req.distributor));
-    if (!ok) {
-      event('po_retry_refused', `PO ${po.poNumber} cannot move to ${req.distributor}: not every line is drop-shippable there`);
-      return;
-    }
-    const replacement = newPurchaseOrder(req.distributor, lineIds, nextAttempt(state.purchaseOrders, req.distributor));
-    for (const l of state.lines) {
-      if (lineIds.includes(l.lineId)) {
-        const c = l.candidates.find((x) => x.distributor === req.distributor)!;
-        l.selected = { distributor: c.distributor, distributorSku: c.distributorSku };
-      }
-    }
-    po.status = 'superseded';
-    po.supersededBy = replacement.poNumber;
-    state.purchaseOrders.push(replacement);
-    event('po_swapped', `PO ${po.poNumber} superseded by ${replacement.poNumber} at ${req.distributor}`);
-    await db.markPurchaseOrder({ poNumber: po.poNumber, status: 'superseded', supersededBy: replacement.poNumber });
-  };
-
-  // 3. Pull tracking for placed POs and upload every new tracking number.
-  const pullTracking = async () => {
-    for (const po of state.purchaseOrders) {
-      if (!['submitted', 'partially_shipped'].includes(po.status)) continue;
-      let result;
-      try {
-        result = await tracking.pollShipments({ tenantId: input.tenantId, poNumber: po.poNumber, distributor: po.distributor });
       } catch (err) {
         event('tracking_unavailable', `Could not pull tracking for ${po.poNumber}: ${refusalOf(err).message}`);
         continue;
       }
+      if (po.status !== 'submitted' && po.status !== 'partially_shipped') continue; // a person acted meanwhile
       po.shippedQuantities = result.shippedQuantities;
       po.status = poFullyShipped(po) ? 'shipped' : Object.values(po.shippedQuantities).some((q) => q > 0) ? 'partially_shipped' : 'submitted';
+      po.shipments ??= [];
       for (const s of result.shipments) {
-        if (state.uploads.some((u) => u.trackingNumber === s.trackingNumber && u.poNumber === po.poNumber)) continue;
+        if (po.shipments.some((x) => x.trackingNumber === s.trackingNumber)) continue;
+        po.shipments.push(s);
         event('shipped', `${po.poNumber}: ${s.carrier} ${s.trackingNumber}`);
-        const upload = { poNumber: po.poNumber, trackingNumber: s.trackingNumber, carrier: s.carrier, status: 'pending' as const };
-        state.uploads.push(upload);
-        await publish();
-        const lines = s.lines.map((sl) => ({
-          marketplaceLineId: state.lines.find((l) => l.lineId === sl.lineId)!.marketplaceLineId,
-          quantity: sl.quantity,
-        }));
+        state.uploads.push({ poNumber: po.poNumber, trackingNumber: s.trackingNumber, carrier: s.carrier, status: 'pending', attempts: 0 });
+      }
+      dirty = true;
+    }
+    for (const po of overduePurchaseOrders(state, Date.now(), overdueMs)) {
+      po.status = 'needs_attention';
+      po.error = {
+        code: 'tracking_overdue',
+        message: `${po.distributor} has not shipped PO ${po.poNumber} within ${Math.round(overdueMs / 86_400_000)} days of the order; check with ${po.distributor}, then retry to keep following it or cancel it`,
+      };
+      event('po_needs_attention', `PO ${po.poNumber}: ${po.error.message}`);
+    }
+  }
+
+  async function upload(u: UploadState) {
+    uploading.add(u);
+    const po = state.purchaseOrders.find((p) => p.poNumber === u.poNumber)!;
+    const s = po.shipments!.find((x) => x.trackingNumber === u.trackingNumber)!;
+    u.attempts = (u.attempts ?? 0) + 1;
+    try {
+      const r = await uploadTracking({
+        tenantId: input.tenantId,
+        pssOrderId: input.pssOrderId,
+        poNumber: po.poNumber,
+        marketplace: input.marketplace.code,
+        marketplaceOrderId: input.marketplace.orderId,
+        trackingNumber: s.trackingNumber,
+        carrier: s.carrier,
+        service: s.service,
+        shippedAt: s.shippedAt,
+        lines: s.lines.map((sl) => ({ marketplaceLineId: state.lines.find((l) => l.lineId === sl.lineId)!.marketplaceLineId, quantity: sl.quantity })),
+      });
+      Object.assign(u, { status: 'confirmed', outcome: r.outcome, error: undefined });
+      event('uploaded', `${s.trackingNumber} ${r.outcome === 'already_uploaded' ? 'was already on' : 'uploaded to'} ${input.marketplace.code}`);
+    } catch (err) {
+      const e = refusalOf(err);
+      Object.assign(u, { status: 'failed', error: { code: e.code, message: e.message } });
+      event('upload_failed', `${s.trackingNumber} could not be uploaded to ${input.marketplace.code}: ${e.message}`);
+    } finally {
+      uploading.delete(u);
+    }
+  }
+
+  const startUploading = () => {
+    for (const u of state.uploads) if (u.status === 'pending' && !uploading.has(u)) void upload(u);
+  };
+
+  // ---- Requests from people, applied between steps so each sees a settled state.
+  async function applyCancel(p: Pending<CancelRequest>) {
+    let refusal = cancelRefusal(state, false);
+    const active = state.purchaseOrders.filter(isActivePo);
+    if (!refusal) {
+      for (const po of active) {
+        if (po.fate !== 'unknown') continue;
         try {
-          const r = await marketplace.uploadTracking({
+          if ((await resolveFate(po)) && !po.cancellable) refusal = existsAtDistributor(po);
+        } catch (err) {
+          refusal = { type: 'Conflict', message: `Could not ask ${po.distributor} whether PO ${po.poNumber} exists (${refusalOf(err).message}); try again` };
+        }
+      }
+    }
+    if (refusal) return settle(p, { refusal });
+    const placed = active.filter((po) => po.fate === 'placed');
+    if (placed.length) {
+      state.cancelRequested = p.req;
+      const before = new Map(placed.map((po) => [po.poNumber, po.status]));
+      for (const po of placed) po.status = 'cancel_requested';
+      event('cancel_requested', `Asking ${placed.map((po) => po.distributor).join(', ')} to cancel: ${p.req.reason}`);
+      await publish();
+      const reasons: string[] = [];
+      await Promise.all(
+        placed.map(async (po) => {
+          const outcome = await cancelPurchaseOrder({
             tenantId: input.tenantId,
             pssOrderId: input.pssOrderId,
             poNumber: po.poNumber,
-            marketplace: input.marketplace.code,
-            marketplaceOrderId: input.marketplace.orderId,
-            trackingNumber: s.trackingNumber,
-            carrier: s.carrier,
-            service: s.service,
-            shippedAt: s.shippedAt,
-            lines,
-          });
-          Object.assign(state.uploads[state.uploads.length - 1], { status: 'confirmed', outcome: r.outcome });
-          event('uploaded', `${s.trackingNumber} ${r.outcome === 'already_uploaded' ? 'was already on' : 'uploaded to'} ${input.marketplace.code}`);
-        } catch (err) {
-          const e = refusalOf(err);
-          Object.assign(state.uploads[state.uploads.length - 1], { status: 'failed', error: e });
-          event('upload_failed', `${s.trackingNumber} could not be uploaded to ${input.marketplace.code}: ${e.message}`);
-        }
+            distributor: po.distributor,
+            distributorOrderId: po.distributorOrderId,
+          }).catch((err) => ({ cancelled: false as const, reason: refusalOf(err).message }));
+          if (outcome.cancelled) {
+            po.status = 'cancelled';
+            event('po_cancelled', `${po.distributor} cancelled PO ${po.poNumber}`);
+          } else {
+            po.status = before.get(po.poNumber)!;
+            reasons.push(`${po.distributor} did not cancel PO ${po.poNumber}: ${outcome.reason}`);
+          }
+        }),
+      );
+      state.cancelRequested = undefined;
+      if (reasons.length) {
+        event('cancel_refused', reasons.join('; '));
+        return settle(p, { refusal: { type: 'NotCancellable', message: reasons.join('; ') } });
       }
-      if (po.status === 'shipped') await db.markPurchaseOrder({ poNumber: po.poNumber, status: 'shipped' });
     }
-    await publish();
-  };
+    for (const po of active) if (po.status !== 'cancelled') po.status = 'cancelled';
+    state.outcome = 'cancelled';
+    event('cancelled', `Cancelled: ${p.req.reason}`);
+    settle(p, {});
+  }
 
+  async function applyRetry(p: Pending<RetryRequest>) {
+    const { req } = p;
+    const refusal = retryRefusal(state, [], req);
+    if (refusal) return settle(p, { refusal });
+    const po = state.purchaseOrders.find((x) => x.poNumber === req.poNumber)!;
+    const by = req.requestedBy ? ` (requested by ${req.requestedBy})` : '';
+    if (!req.distributor || req.distributor === po.distributor) {
+      if (po.fate === 'placed') {
+        // tracking_overdue: the order exists; keep following it, with a fresh clock
+        markPlaced(po, po.distributorOrderId!, !!po.cancellable);
+        event('po_retry', `Following PO ${po.poNumber} again${by}`);
+      } else {
+        po.status = 'pending';
+        event('po_retry', `Retrying PO ${po.poNumber}${by}`);
+      }
+      return settle(p, { poNumber: po.poNumber });
+    }
+    try {
+      if (await resolveFate(po)) return settle(p, { refusal: existsAtDistributor(po) });
+    } catch (err) {
+      return settle(p, { refusal: { type: 'Conflict', message: `Could not ask ${po.distributor} whether PO ${po.poNumber} exists (${refusalOf(err).message}); try again` } });
+    }
+    const lineIds = po.lines.map((l) => l.lineId);
+    const replacement = newPurchaseOrder(req.distributor, lineIds, nextAttempt(state.purchaseOrders, req.distributor));
+    for (const l of state.lines) {
+      if (!lineIds.includes(l.lineId)) continue;
+      const c = l.candidates.find((x) => x.distributor === req.distributor)!;
+      l.selected = { distributor: c.distributor, distributorSku: c.distributorSku };
+    }
+    po.status = 'superseded';
+    po.supersededBy = replacement.poNumber;
+    state.purchaseOrders.push(replacement);
+    event('po_swapped', `PO ${po.poNumber} superseded by ${replacement.poNumber} at ${req.distributor}${by}`);
+    settle(p, { poNumber: replacement.poNumber });
+  }
+
+  function applyUploadRetry(p: Pending<{ requestedBy?: string }>) {
+    const failed = state.uploads.filter((u) => u.status === 'failed');
+    for (const u of failed) Object.assign(u, { status: 'pending', error: undefined });
+    event('upload_retry', `Retrying ${failed.length} upload(s)${p.req.requestedBy ? ` (requested by ${p.req.requestedBy})` : ''}`);
+    settle(p, {});
+  }
+
+  const hasOpen = () => state.purchaseOrders.some((p) => p.status === 'submitted' || p.status === 'partially_shipped');
   const finished = () => {
     const active = state.purchaseOrders.filter(isActivePo);
-    return active.length > 0 && active.every((p) => p.status === 'shipped') && state.uploads.every((u) => u.status !== 'pending');
+    return active.length > 0 && active.every((p) => p.status === 'shipped') && state.uploads.every((u) => u.status === 'confirmed');
   };
+  const idle = () => submitting.size === 0 && uploading.size === 0 && !tracking && !cancelPending && retries.length === 0 && !uploadRetry;
 
-  startPending();
-  await publish();
-  let nextPollAt = Date.now() + input.trackingPollIntervalMs;
-  while (!finished()) {
-    const hasOpen = () => state.purchaseOrders.some((p) => ['submitted', 'partially_shipped'].includes(p.status));
+  // ---- The loop: one step at a time, woken by people, finished work, or the next tracking pull.
+  while (state.phase === 'fulfilling' && !state.outcome && !finished()) {
+    startPlacing();
+    startUploading();
+    if (dirty) await publish();
+    const pullDue = () => hasOpen() && !tracking && (checkTrackingNow || Date.now() >= nextPollAt);
     const wake = () =>
-      !!cancelRequest || retries.length > 0 || checkTrackingNow || state.purchaseOrders.some((p) => p.status === 'pending' && !inFlight.has(p.poNumber));
-    const waitMs = Math.max(0, nextPollAt - Date.now());
-    if (hasOpen()) await condition(wake, waitMs);
-    else await condition(() => wake() || (inFlight.size === 0 && finished()) || (inFlight.size === 0 && hasOpen()));
+      dirty ||
+      (!!cancelPending && !tracking) ||
+      retries.length > 0 ||
+      !!uploadRetry ||
+      pullDue() ||
+      (idle() && (finished() || workflowInfo().continueAsNewSuggested));
+    if (hasOpen() && !tracking) await condition(wake, Math.max(1, nextPollAt - Date.now()));
+    else await condition(wake);
 
-    if (cancelRequest && canCancel(state)) {
-      for (const po of state.purchaseOrders.filter(isActivePo)) {
-        po.status = 'cancelled';
-        await db.markPurchaseOrder({ poNumber: po.poNumber, status: 'cancelled' });
-      }
-      state.outcome = 'cancelled';
-      state.phase = 'done';
-      event('cancelled', `Cancelled: ${cancelRequest.reason}`);
-      await publish();
-      return view();
+    if (cancelPending && !tracking) {
+      await applyCancel(cancelPending);
+      cancelPending = undefined;
+      continue;
     }
-    cancelRequest = undefined;
     while (retries.length) await applyRetry(retries.shift()!);
-    startPending();
-    if (hasOpen() && (checkTrackingNow || Date.now() >= nextPollAt)) {
-      checkTrackingNow = false;
-      await pullTracking();
-      nextPollAt = Date.now() + input.trackingPollIntervalMs;
+    if (uploadRetry) {
+      applyUploadRetry(uploadRetry);
+      uploadRetry = undefined;
     }
-    checkTrackingNow = false;
-
-    if (workflowInfo().continueAsNewSuggested && inFlight.size === 0 && retries.length === 0) {
+    if (pullDue()) {
+      checkTrackingNow = false;
+      tracking = pullTracking().finally(() => {
+        tracking = undefined;
+        nextPollAt = Date.now() + input.trackingPollIntervalMs;
+        dirty = true;
+      });
+    }
+    if (idle() && workflowInfo().continueAsNewSuggested && !finished()) {
+      await publish();
       await condition(allHandlersFinished);
-      await continueAsNew<typeof DropshipWorkflow>({ ...input, resume: state });
+      await continueAsNew<typeof DropshipWorkflow>(carryOver(input, state));
     }
   }
+
+  // ---- Phase 4: finish. A request that arrived as the dropship finished is answered, not left waiting.
+  if (!state.outcome) event('finished', 'Every line shipped and every tracking number is on the marketplace');
   state.phase = 'done';
-  event('finished', dropshipStatus(state) === 'completed' ? 'Every line shipped and every tracking number is on the marketplace' : 'Every line shipped; some uploads failed');
+  const late = { type: 'Conflict' as const, message: `The dropship is ${dropshipStatus(state)}` };
+  for (const p of [confirmPending, cancelPending, uploadRetry, ...retries] as (Pending<unknown> | undefined)[]) if (p && !p.answer) settle(p, { refusal: late });
   await publish();
-  return view();
+  await condition(allHandlersFinished);
+  return dropshipView(input, state);
 }

@@ -1,2 +1,3 @@
 // The worker bundles this file: every workflow type the engine runs.
 export { DropshipWorkflow } from './dropship';
+export { CallLogRetentionWorkflow } from './maintenance';

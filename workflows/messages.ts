@@ -1,21 +1,47 @@
 // Every message a DropshipWorkflow understands, and its search attributes, in one place.
-// The REST server imports these definitions to signal and query; the workflow to handle them.
+// The REST server imports these definitions to update and query; the workflow to handle them.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ConfirmRequest, DropshipView, RetryRequest } from './types';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { CancelRequest, ConfirmRequest, DropshipView, RetryRequest, UpdateAnswer } from './types';
 
 /** `dropship:<tenant>:<pssOrderId>` — readable in the Web UI, unique per dealer order. */
 export function dropshipWorkflowId(tenantId: string, pssOrderId: string): string {
   return `dropship:${tenantId}:${pssOrderId}`;
 }
 
-export const confirmSignal = defineSignal<[ConfirmRequest]>('confirm');
-export const cancelSignal = defineSignal<[{ reason: string; requestedBy?: string }]>('cancel');
-export const retryPurchaseOrderSignal = defineSignal<[RetryRequest]>('retryPurchaseOrder');
-/** Poll the distributors now instead of at the next interval (ops and demos). */
+// Requests that need the workflow's answer are Updates: their validators refuse without a trace
+// in history, and two people acting at once get consistent answers.
+export const confirmUpdate = defineUpdate<UpdateAnswer, [ConfirmRequest]>('confirmDropship');
+export const cancelUpdate = defineUpdate<UpdateAnswer, [CancelRequest]>('cancelDropship');
+export const retryPurchaseOrderUpdate = defineUpdate<UpdateAnswer, [RetryRequest]>('retryPurchaseOrder');
+/** Tries every failed upload again (after the dealer fixed the cause, e.g. reconnected the marketplace). */
+export const retryUploadsUpdate = defineUpdate<UpdateAnswer, [{ requestedBy?: string }]>('retryUploads');
+
+/** Poll the distributors now instead of at the next interval (ops and demos); fire-and-forget. */
 export const checkTrackingSignal = defineSignal('checkTracking');
 
 export const statusQuery = defineQuery<DropshipView>('status');
+
+/**
+ * ApplicationFailure types an Update answers with when the workflow refuses; the REST layer maps
+ * them to 409 / 422.
+ */
+export const REFUSAL = {
+  conflict: 'Conflict',
+  notDropshippable: 'NotDropshippable',
+  notCancellable: 'NotCancellable',
+  existsAtDistributor: 'ExistsAtDistributor',
+} as const;
+
+/** Non-retryable ApplicationFailure types the activities throw for business refusals. */
+export const DISTRIBUTOR_REFUSAL = 'DistributorRefusal';
+export const UPLOAD_REFUSED = 'UploadRefused';
+
+// Signals of the legacy workflow (workflows/legacy): runs started before the Updates existed
+// still listen to them.
+export const confirmSignal = defineSignal<[ConfirmRequest]>('confirm');
+export const cancelSignal = defineSignal<[CancelRequest]>('cancel');
+export const retryPurchaseOrderSignal = defineSignal<[RetryRequest]>('retryPurchaseOrder');
 
 export const SA = {
   orderId: defineSearchAttributeKey('DropshipOrderId', SearchAttributeType.KEYWORD),

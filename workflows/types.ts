@@ -43,6 +43,7 @@ export type DropshipStatus =
   | 'shipped'
   | 'completed'
   | 'needs_attention'
+  | 'cancel_requested'
   | 'cancelled'
   | 'expired';
 
@@ -54,7 +55,26 @@ export type PurchaseOrderStatus =
   | 'shipped'
   | 'needs_attention'
   | 'superseded'
+  | 'cancel_requested'
   | 'cancelled';
+
+/**
+ * Whether an order exists at the distributor under this PO: `placed` once the distributor
+ * acknowledged it (or a lookup found it), `not_placed` when it never left or was refused,
+ * `unknown` after a send whose answer never came. Swapping or cancelling an `unknown` PO
+ * looks it up first.
+ */
+export type PurchaseOrderFate = 'not_placed' | 'unknown' | 'placed';
+
+export interface ShipmentState {
+  trackingNumber: string;
+  carrier: string;
+  service?: string;
+  shippedAt: string;
+  warehouse?: string;
+  freightNumber?: string;
+  lines: { lineId: string; quantity: number }[];
+}
 
 export interface PurchaseOrderError {
   code: string;
@@ -72,6 +92,12 @@ export interface PurchaseOrderState {
   supersededBy?: string;
   /** lineId → quantity shipped so far. */
   shippedQuantities: Record<string, number>;
+  fate?: PurchaseOrderFate;
+  /** Workflow time the distributor acknowledged the order (starts the tracking-overdue clock). */
+  placedAt?: string;
+  /** The distributor's API can cancel an order it holds (the adapter says so at submission). */
+  cancellable?: boolean;
+  shipments?: ShipmentState[];
 }
 
 export type UploadStatus = 'pending' | 'confirmed' | 'failed';
@@ -83,6 +109,7 @@ export interface UploadState {
   status: UploadStatus;
   outcome?: 'uploaded' | 'already_uploaded';
   error?: PurchaseOrderError;
+  attempts?: number;
 }
 
 export interface DropshipEvent {
@@ -99,7 +126,12 @@ export interface DropshipInput {
   lines: DropshipLine[];
   confirmationTimeoutMs: number;
   trackingPollIntervalMs: number;
-  /** State carried across continue-as-new. */
+  /** A PO not fully shipped this long after it was placed waits for a person (`tracking_overdue`). */
+  trackingOverdueMs?: number;
+  /**
+   * State carried across continue-as-new. Runs started before the workflow was split into
+   * phases carry it without `version` and finish on the legacy code.
+   */
   resume?: DropshipState;
 }
 
@@ -112,6 +144,12 @@ export interface DropshipState {
   purchaseOrders: PurchaseOrderState[];
   uploads: UploadState[];
   events: DropshipEvent[];
+  /** 2 for runs of the phased workflow (absent on legacy runs). */
+  version?: 2;
+  /** Bumped on every mirror to Postgres; the mirror ignores anything older than what it holds. */
+  mirrorVersion?: number;
+  /** A cancel after submission is waiting for the distributors' answers. */
+  cancelRequested?: { reason: string; requestedBy?: string };
 }
 
 /** What the `status` query answers. */
@@ -128,8 +166,20 @@ export interface ConfirmRequest {
   lines?: { lineId: string; distributor: string }[];
 }
 
+export interface CancelRequest {
+  reason: string;
+  requestedBy?: string;
+}
+
 export interface RetryRequest {
   poNumber: string;
   distributor?: string;
   requestedBy?: string;
+}
+
+/** What confirm, cancel and retry Updates answer: the workflow's own decision. */
+export interface UpdateAnswer {
+  status: DropshipStatus;
+  /** For a retry: the PO that now carries the lines (a new one after a swap). */
+  poNumber?: string;
 }

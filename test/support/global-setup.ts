@@ -7,7 +7,8 @@ import postgres from 'postgres';
 import { migrate } from '../../src/db/migrate';
 import { findTemporalCli, startDevServer } from '../../src/dev/temporal-server';
 
-export const RUN_DIR = join(__dirname, '../../.data/test-run');
+// TEST_RUN_DIR lets several test runs share one machine (each with its own port and database too).
+export const RUN_DIR = process.env.TEST_RUN_DIR ?? join(__dirname, '../../.data/test-run');
 
 export default async function globalSetup(): Promise<void> {
   // `UNIT_ONLY=1 npx jest test/unit` skips the server start for quick pure-logic runs.

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { buildApp, type ZodApp } from '../../src/api/app';
 import type { Config } from '../../src/config';
+import { upstreamUrlPolicy } from '../../src/connections';
 import { createSql, type Sql } from '../../src/db';
 import { distributorSimulators, marketplaceSimulators, type RunnableSimulator } from '../../src/simulators/registry';
 import { createDropshipWorker } from '../../src/worker-runtime';
@@ -29,6 +30,9 @@ export interface StackOptions {
   trackingPollIntervalMs?: number;
   /** Cap on upstream call timeouts, so lost answers resolve quickly. */
   upstreamTimeoutCapMs?: number;
+  trackingOverdueMs?: number;
+  /** How long one attempt holds a PO's send lease (short in tests of fencing). */
+  sendLeaseMs?: number;
   /** Start no in-process worker (the crash test runs workers as child processes). */
   noWorker?: boolean;
 }
@@ -56,6 +60,7 @@ export class Stack {
     quietRuntime();
     const taskQueue = `test-${randomUUID()}`;
     this.config = {
+      appEnv: 'development',
       port: 0,
       host: '127.0.0.1',
       adminApiKey: ADMIN_KEY,
@@ -63,6 +68,8 @@ export class Stack {
       temporal: { address: process.env.TEST_TEMPORAL_ADDRESS!, namespace: 'default', taskQueue },
       trackingPollIntervalMs: this.opts.trackingPollIntervalMs ?? 1000,
       confirmationTimeoutMs: this.opts.confirmationTimeoutMs ?? 3_600_000,
+      trackingOverdueMs: this.opts.trackingOverdueMs ?? 30 * 24 * 3_600_000,
+      callLogRetentionMs: 90 * 24 * 3_600_000,
       credentialKeys: TEST_KEYS,
       dataDir: '.data/test-run',
       logLevel: 'warn',
@@ -92,6 +99,8 @@ export class Stack {
       credentialKeys: TEST_KEYS,
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       upstreamTimeoutCapMs: this.opts.upstreamTimeoutCapMs,
+      sendLeaseMs: this.opts.sendLeaseMs,
+      urlPolicy: upstreamUrlPolicy(this.config),
     });
     this.workerRun = this.worker.run();
   }

@@ -1,5 +1,7 @@
 import {
   applySwaps,
+  carryOver,
+  initialState,
   canCancel,
   dropshipCandidates,
   dropshippableStock,
@@ -145,5 +147,58 @@ describe('dropship status', () => {
     expect(canCancel(state({ purchaseOrders: [po('needs_attention', 0), po('superseded', 0)] }))).toBe(true);
     expect(canCancel(state({ purchaseOrders: [po('needs_attention', 0), po('submitted', 0)] }))).toBe(false);
     expect(canCancel(state({ phase: 'awaiting_confirmation', outcome: 'cancelled' }))).toBe(false);
+  });
+});
+
+describe('continue-as-new carries only what the next run needs', () => {
+  const warehouses = ['CA', 'GA', 'ID', 'IN', 'PA', 'PA2', 'TX'].map((code) => ({ code, quantity: 25, leadTimeDays: 1 }));
+  const distributors = ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic'];
+  const lines = Array.from({ length: 100 }, (_, i) => ({
+    lineId: `LINE-${i}`,
+    marketplaceLineId: `10000000${i}`,
+    sku: `SKU-${i}-HELMET-BELL-QUALIFIER`,
+    quantity: 3,
+    candidates: distributors.map((d) => ({ distributor: d, distributorSku: `${d}-${i}-1401-1193`, unitCost: 129.95, dropshipFee: 5, landedCost: 134.95, warehouses })),
+    selected: { distributor: 'wps', distributorSku: `wps-${i}-1401-1193` },
+  }));
+  const input = {
+    tenantId: '00000000-0000-0000-0000-000000000001',
+    pssOrderId: 'BIG-1',
+    marketplace: { code: 'ebay', orderId: '14-00000-00001' },
+    shipTo: { name: 'A Buyer', address1: '1 Main St', city: 'Austin', state: 'TX', postalCode: '78701', country: 'US' },
+    lines,
+    confirmationTimeoutMs: 1,
+    trackingPollIntervalMs: 1,
+  };
+  const state = initialState(input, { at: '2026-11-30T00:00:00.000Z', type: 'created', message: 'created' });
+  state.phase = 'fulfilling';
+  for (const d of distributors) {
+    state.purchaseOrders.push({
+      poNumber: purchaseOrderNumber(input.tenantId, input.pssOrderId, d, 1),
+      distributor: d,
+      attempt: 1,
+      status: 'submitted',
+      fate: 'placed',
+      shippedQuantities: {},
+      shipments: [],
+      lines: lines.map((l) => ({ lineId: l.lineId, sku: l.sku, distributorSku: `${d}-x`, quantity: 3 })),
+    });
+  }
+  for (let i = 0; i < 500; i++) state.events.push({ at: '2026-11-30T00:00:00.000Z', type: 'tracking_unavailable', message: `Could not pull tracking for PO number ${i}: timed out` });
+
+  it('carries the lines once, the state without them, and the newest events', () => {
+    const next = carryOver(input, state);
+    expect(next.lines).toBe(state.lines);
+    expect(next.resume!.lines).toEqual([]);
+    expect(next.resume!.events).toHaveLength(50);
+    expect(next.resume!.events[0].type).toBe('created');
+    expect(initialState(next, { at: '', type: 'created', message: '' }).lines).toHaveLength(100);
+  });
+
+  it('keeps a 100-line dropship far under Temporal’s 2 MB payload limit', () => {
+    const bytes = Buffer.byteLength(JSON.stringify(carryOver(input, state)));
+    expect(bytes).toBeLessThan(512 * 1024);
+    // the lines are not carried twice
+    expect(bytes).toBeLessThan(Buffer.byteLength(JSON.stringify(lines)) * 1.5);
   });
 });

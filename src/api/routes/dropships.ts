@@ -15,36 +15,57 @@ import {
 import {
   buildLines,
   connectedDistributors,
+  dropshipInput,
   dropshipResponse,
+  FINAL_STATUSES,
   initialView,
+  mirroredView,
   queryDropship,
   requestHash,
   startDropship,
+  updateDropship,
+  type MirroredView,
 } from '../../dropships';
 import { marketplaceModule } from '../../marketplaces/registry';
-import { canCancel } from '../../../workflows/decisions';
-import { cancelSignal, confirmSignal, dropshipWorkflowId } from '../../../workflows/messages';
-import type { DropshipView } from '../../../workflows/types';
+import { cancelUpdate, confirmUpdate, dropshipWorkflowId, retryUploadsUpdate } from '../../../workflows/messages';
+import type { DropshipInput, DropshipView } from '../../../workflows/types';
 
 const Params = z.object({ pssOrderId: PssOrderId });
+
+interface DropshipRow {
+  request_hash: string;
+  status: string;
+  workflow_input: DropshipInput | null;
+  view: MirroredView | null;
+}
 
 export async function dropshipRoutes(app: ZodApp) {
   const { sql, config, temporal } = app.deps;
 
-  async function existing(tenantId: string, pssOrderId: string) {
-    const [row] = await sql`SELECT request_hash FROM dropships WHERE tenant_id = ${tenantId} AND pss_order_id = ${pssOrderId}`;
-    return row as { request_hash: string } | undefined;
+  async function existing(tenantId: string, pssOrderId: string): Promise<DropshipRow | undefined> {
+    const [row] = await sql`SELECT request_hash, status, workflow_input, view FROM dropships WHERE tenant_id = ${tenantId} AND pss_order_id = ${pssOrderId}`;
+    return row as DropshipRow | undefined;
   }
 
-  /** The live view from the workflow; 404 for another tenant's (or no) order. */
+  /**
+   * The dropship: from Postgres once it is final (its workflow has closed), otherwise live from the
+   * workflow, falling back to the last mirror when Temporal cannot answer. 404 for another tenant's order.
+   */
   async function view(tenantId: string, pssOrderId: string): Promise<DropshipView> {
-    if (!(await existing(tenantId, pssOrderId))) throw notFound(`Dropship ${pssOrderId}`);
+    const row = await existing(tenantId, pssOrderId);
+    if (!row) throw notFound(`Dropship ${pssOrderId}`);
+    const mirrored = row.workflow_input && row.view ? mirroredView(row.workflow_input, row.view) : undefined;
+    if (mirrored && FINAL_STATUSES.includes(mirrored.status)) return mirrored;
     try {
       return await queryDropship(temporal(), tenantId, pssOrderId);
     } catch (err) {
+      if (mirrored) return mirrored;
       throw new ApiError(503, 'temporal_unavailable', `The dropship's live state cannot be read right now (${(err as Error).message}); retry shortly`);
     }
   }
+
+  const handle = (tenantId: string, pssOrderId: string) => temporal().workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId));
+  const lastStatus = (tenantId: string, pssOrderId: string) => async () => (await existing(tenantId, pssOrderId))?.status;
 
   app.post(
     '/v1/dropships',
@@ -54,7 +75,7 @@ export async function dropshipRoutes(app: ZodApp) {
         tags: ['dropships'],
         summary: 'Start a dropship: candidates and default selection; waits for confirm',
         body: CreateDropshipBody,
-        response: { 200: DropshipResponse, 201: DropshipResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: { 200: DropshipResponse, 201: DropshipResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 422: ErrorBody, 503: ErrorBody },
       },
     },
     async (req, reply) => {
@@ -67,11 +88,22 @@ export async function dropshipRoutes(app: ZodApp) {
         ]);
       }
       const hash = requestHash(body);
-      const prior = await existing(t.id, body.pssOrderId);
-      if (prior) {
-        if (prior.request_hash !== hash) throw conflict(`Dropship ${body.pssOrderId} already exists with a different body`);
+      const start = async (input: DropshipInput) => {
+        try {
+          return await startDropship(temporal(), config, input);
+        } catch (err) {
+          // The row stays with its input: the same request, repeated, starts this same workflow.
+          throw new ApiError(503, 'temporal_unavailable', `The dropship could not be started (${(err as Error).message}); retry the same request`);
+        }
+      };
+      /** The same request again: make sure its workflow runs (an earlier try may have died before starting it). */
+      const repeat = async (row: DropshipRow) => {
+        if (row.request_hash !== hash) throw conflict(`Dropship ${body.pssOrderId} already exists with a different body`);
+        if (row.workflow_input) await start(row.workflow_input);
         return reply.code(200).send(dropshipResponse(await view(t.id, body.pssOrderId)));
-      }
+      };
+      const prior = await existing(t.id, body.pssOrderId);
+      if (prior) return repeat(prior);
       const built = await buildLines(sql, t.id, body, await connectedDistributors(sql, t.id));
       if (!built.ok) {
         throw new ApiError(
@@ -81,23 +113,14 @@ export async function dropshipRoutes(app: ZodApp) {
           { lines: built.lines },
         );
       }
+      const input = dropshipInput(config, t.id, body, built.lines);
       const inserted = await sql`
-        INSERT INTO dropships (tenant_id, pss_order_id, workflow_id, request, request_hash, status)
-        VALUES (${t.id}, ${body.pssOrderId}, ${dropshipWorkflowId(t.id, body.pssOrderId)}, ${sql.json(JSON.parse(JSON.stringify(body)))}, ${hash}, 'awaiting_confirmation')
+        INSERT INTO dropships (tenant_id, pss_order_id, workflow_id, request, request_hash, status, workflow_input)
+        VALUES (${t.id}, ${body.pssOrderId}, ${dropshipWorkflowId(t.id, body.pssOrderId)}, ${sql.json(JSON.parse(JSON.stringify(body)))}, ${hash},
+                'awaiting_confirmation', ${sql.json(JSON.parse(JSON.stringify(input)))})
         ON CONFLICT (tenant_id, pss_order_id) DO NOTHING RETURNING pss_order_id`;
-      if (inserted.length === 0) {
-        // a concurrent identical request won the insert
-        const again = await existing(t.id, body.pssOrderId);
-        if (again?.request_hash !== hash) throw conflict(`Dropship ${body.pssOrderId} already exists with a different body`);
-      }
-      try {
-        const input = await startDropship(temporal(), config, t.id, body, built.lines);
-        return reply.code(inserted.length ? 201 : 200).send(dropshipResponse(initialView(input)));
-      } catch (err) {
-        // Temporal unreachable: the row stays, so the same request can be retried and will start it.
-        if (inserted.length) await sql`DELETE FROM dropships WHERE tenant_id = ${t.id} AND pss_order_id = ${body.pssOrderId}`;
-        throw new ApiError(503, 'temporal_unavailable', `The dropship could not be started (${(err as Error).message}); retry the same request`);
-      }
+      if (inserted.length === 0) return repeat((await existing(t.id, body.pssOrderId))!); // a concurrent request won the insert
+      return reply.code(201).send(dropshipResponse(initialView(await start(input))));
     },
   );
 
@@ -115,35 +138,26 @@ export async function dropshipRoutes(app: ZodApp) {
     async (req) => dropshipResponse(await view(tenantOf(req).id, req.params.pssOrderId)),
   );
 
+  const decisionResponses = { 202: AcceptedResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 503: ErrorBody };
+
   app.post(
     '/v1/dropships/:pssOrderId/confirm',
     {
       config: { auth: 'tenant', requiresOrderAutomation: true },
       schema: {
         tags: ['dropships'],
-        summary: 'Confirm the dropship, optionally swapping lines to other distributors',
+        summary: 'Confirm the dropship, optionally swapping lines to other distributors (answered by the workflow)',
         params: Params,
         body: ConfirmBody,
-        response: { 202: AcceptedResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody },
+        response: decisionResponses,
       },
     },
     async (req, reply) => {
       const t = tenantOf(req);
-      const v = await view(t.id, req.params.pssOrderId);
-      if (v.status !== 'awaiting_confirmation') throw conflict(`Dropship ${v.pssOrderId} is ${v.status}, not awaiting confirmation`);
-      const problems: { lineId: string; distributor: string; message: string }[] = [];
-      for (const s of req.body.lines ?? []) {
-        const line = v.lines.find((l) => l.lineId === s.lineId);
-        if (!line) problems.push({ ...s, message: `no line ${s.lineId} in this dropship` });
-        else if (!line.candidates.some((c) => c.distributor === s.distributor)) {
-          problems.push({ ...s, message: `${s.distributor} has no drop-shippable offer for line ${s.lineId} (${line.sku})` });
-        }
-      }
-      if (problems.length) {
-        throw new ApiError(422, 'not_dropshippable', problems.map((p) => p.message).join('; '), { lines: problems });
-      }
-      await temporal().workflow.getHandle(dropshipWorkflowId(t.id, v.pssOrderId)).signal(confirmSignal, req.body);
-      return reply.code(202).send({ accepted: true as const, pssOrderId: v.pssOrderId, status: 'submitting' });
+      const id = req.params.pssOrderId;
+      if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
+      const answer = await updateDropship(handle(t.id, id), confirmUpdate, req.body, lastStatus(t.id, id));
+      return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
   );
 
@@ -153,18 +167,39 @@ export async function dropshipRoutes(app: ZodApp) {
       config: { auth: 'tenant' },
       schema: {
         tags: ['dropships'],
-        summary: 'Cancel before submission (or when every PO waits for a person)',
+        summary: 'Cancel the dropship: before submission, or at the distributors whose API can cancel (answered by the workflow)',
         params: Params,
         body: CancelBody,
-        response: { 202: AcceptedResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+        response: decisionResponses,
       },
     },
     async (req, reply) => {
       const t = tenantOf(req);
-      const v = await view(t.id, req.params.pssOrderId);
-      if (!canCancel(v)) throw conflict(`Dropship ${v.pssOrderId} is ${v.status} and can no longer be cancelled`);
-      await temporal().workflow.getHandle(dropshipWorkflowId(t.id, v.pssOrderId)).signal(cancelSignal, { reason: req.body.reason });
-      return reply.code(202).send({ accepted: true as const, pssOrderId: v.pssOrderId, status: 'cancelled' });
+      const id = req.params.pssOrderId;
+      if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
+      const answer = await updateDropship(handle(t.id, id), cancelUpdate, { reason: req.body.reason }, lastStatus(t.id, id));
+      return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
+    },
+  );
+
+  app.post(
+    '/v1/dropships/:pssOrderId/uploads/retry',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        tags: ['dropships'],
+        summary: 'Try every failed marketplace upload of the dropship again (after fixing the cause)',
+        params: Params,
+        body: z.object({}).strict().optional(),
+        response: decisionResponses,
+      },
+    },
+    async (req, reply) => {
+      const t = tenantOf(req);
+      const id = req.params.pssOrderId;
+      if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
+      const answer = await updateDropship(handle(t.id, id), retryUploadsUpdate, {}, lastStatus(t.id, id));
+      return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
   );
 }

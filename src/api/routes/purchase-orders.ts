@@ -2,28 +2,13 @@ import { z } from 'zod';
 import type { ZodApp } from '../app';
 import { tenantOf } from '../auth';
 import { ApiError, conflict, notFound } from '../errors';
+import { createdAtKey, olderThan, pageOf } from '../paging';
 import { ErrorBody, PurchaseOrderListResponse, PurchaseOrderQuery, PurchaseOrderResponse, RetryBody } from '../schemas';
 import { distributorModule } from '../../distributors/registry';
-import { queryDropship } from '../../dropships';
-import { dropshipWorkflowId, retryPurchaseOrderSignal } from '../../../workflows/messages';
+import { updateDropship } from '../../dropships';
+import { dropshipWorkflowId, retryPurchaseOrderUpdate } from '../../../workflows/messages';
 
 const iso = (v: unknown) => new Date(v as string).toISOString();
-
-function encodeCursor(createdAt: string, poNumber: string): string {
-  return Buffer.from(JSON.stringify([createdAt, poNumber])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[0]))) {
-      return v as [string, string];
-    }
-  } catch {
-    // fall through
-  }
-  throw new ApiError(400, 'validation_failed', 'cursor is not one this API returned', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
-}
 
 export async function purchaseOrderRoutes(app: ZodApp) {
   const { sql, temporal } = app.deps;
@@ -42,21 +27,19 @@ export async function purchaseOrderRoutes(app: ZodApp) {
     async (req) => {
       const t = tenantOf(req);
       const q = req.query;
-      const after = q.cursor ? decodeCursor(q.cursor) : undefined;
       const rows = await sql`
-        SELECT po_number, pss_order_id, distributor, status, shipped, created_at FROM purchase_orders
+        SELECT po_number, pss_order_id, distributor, status, shipped, created_at, ${createdAtKey(sql)} AS created_key FROM purchase_orders
         WHERE tenant_id = ${t.id}
           ${q.poNumber ? sql`AND po_number = ${q.poNumber}` : sql``}
           ${q.pssOrderId ? sql`AND pss_order_id = ${q.pssOrderId}` : sql``}
           ${q.distributor ? sql`AND distributor = ${q.distributor}` : sql``}
           ${q.shipped ? sql`AND shipped = ${q.shipped === 'true'}` : sql``}
-          ${after ? sql`AND (created_at, po_number) < (${after[0]}::timestamptz, ${after[1]})` : sql``}
+          ${olderThan(sql, q.cursor, 'po_number')}
         ORDER BY created_at DESC, po_number DESC
         LIMIT ${q.limit + 1}`;
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
+      const page = pageOf(rows, q.limit, (r) => ({ createdAt: r.created_key as string, key: r.po_number as string }));
       return {
-        items: page.map((r) => ({
+        items: page.items.map((r) => ({
           poNumber: r.po_number as string,
           pssOrderId: r.pss_order_id as string,
           distributor: r.distributor as string,
@@ -64,7 +47,7 @@ export async function purchaseOrderRoutes(app: ZodApp) {
           shipped: r.shipped as boolean,
           createdAt: iso(r.created_at),
         })),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(iso(last.created_at), last.po_number as string) : null,
+        nextCursor: page.nextCursor,
       };
     },
   );
@@ -134,12 +117,13 @@ export async function purchaseOrderRoutes(app: ZodApp) {
         params: z.object({ poNumber: z.string().min(1).max(40) }),
         body: RetryBody.optional(),
         response: {
-          202: z.object({ accepted: z.literal(true), poNumber: z.string(), distributor: z.string() }),
+          202: z.object({ accepted: z.literal(true), poNumber: z.string(), distributor: z.string(), pssOrderId: z.string(), status: z.string() }),
           400: ErrorBody,
           401: ErrorBody,
           404: ErrorBody,
           409: ErrorBody,
           422: ErrorBody,
+          503: ErrorBody,
         },
       },
     },
@@ -151,23 +135,14 @@ export async function purchaseOrderRoutes(app: ZodApp) {
       if (!distributorModule(target)) {
         throw new ApiError(400, 'validation_failed', `distributor "${target}" is not supported`, [{ path: 'body.distributor', message: 'unsupported distributor' }]);
       }
-      const v = await queryDropship(temporal(), t.id, po.pss_order_id as string).catch((err: Error) => {
-        throw new ApiError(503, 'temporal_unavailable', `The dropship's live state cannot be read right now (${err.message})`);
-      });
-      const live = v.purchaseOrders.find((p) => p.poNumber === po.po_number);
-      if (!live || live.status !== 'needs_attention') throw conflict(`Purchase order ${po.po_number} is ${live?.status ?? 'unknown'}, not needs_attention`);
-      if (target !== live.distributor) {
-        const missing = live.lines.filter((l) => !v.lines.find((x) => x.lineId === l.lineId)?.candidates.some((c) => c.distributor === target));
-        if (missing.length) {
-          throw new ApiError(422, 'not_dropshippable', `${target} has no drop-shippable offer for ${missing.map((m) => `${m.lineId} (${m.sku})`).join(', ')}`, {
-            lines: missing.map((m) => m.lineId),
-          });
-        }
-      }
-      await temporal()
-        .workflow.getHandle(dropshipWorkflowId(t.id, po.pss_order_id as string))
-        .signal(retryPurchaseOrderSignal, { poNumber: po.po_number as string, distributor: target === live.distributor ? undefined : target });
-      return reply.code(202).send({ accepted: true as const, poNumber: po.po_number as string, distributor: target });
+      const pssOrderId = po.pss_order_id as string;
+      const answer = await updateDropship(
+        temporal().workflow.getHandle(dropshipWorkflowId(t.id, pssOrderId)),
+        retryPurchaseOrderUpdate,
+        { poNumber: po.po_number as string, distributor: target === po.distributor ? undefined : target },
+        async () => ((await sql`SELECT status FROM dropships WHERE tenant_id = ${t.id} AND pss_order_id = ${pssOrderId}`)[0]?.status as string | undefined),
+      );
+      return reply.code(202).send({ accepted: true as const, poNumber: answer.poNumber ?? (po.po_number as string), distributor: target, pssOrderId, status: answer.status });
     },
   );
 }

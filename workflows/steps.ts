@@ -1,0 +1,47 @@
+// The activities a DropshipWorkflow runs, each with the timeouts and retry policy that govern it.
+import { proxyActivities } from '@temporalio/workflow';
+import type { DropshipActivities } from '../activities';
+import { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED } from './messages';
+
+// Placing an order: each try holds a lease on the PO and looks it up before re-sending, so retries
+// are safe. A business refusal is not retried: a person decides. A distributor that stays down for
+// a day also ends up with a person.
+export const { placePurchaseOrder } = proxyActivities<DropshipActivities>({
+  startToCloseTimeout: '3m',
+  heartbeatTimeout: '10s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: [DISTRIBUTOR_REFUSAL] },
+});
+
+// Read-only lookups at the distributor (tracking, the fate of a PO before a swap or a cancel): a
+// failed read is retried briefly, then the workflow asks again at the next interval.
+export const { readShipments, findPurchaseOrder } = proxyActivities<DropshipActivities>({
+  startToCloseTimeout: '1m',
+  heartbeatTimeout: '10s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: [DISTRIBUTOR_REFUSAL] },
+});
+
+// Cancelling at the distributor is a write the person waits for: a few minutes of retries, then
+// the cancel is answered with what is known.
+export const { cancelPurchaseOrder } = proxyActivities<DropshipActivities>({
+  startToCloseTimeout: '1m',
+  heartbeatTimeout: '10s',
+  scheduleToCloseTimeout: '5m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [DISTRIBUTOR_REFUSAL] },
+});
+
+// Uploads read back before re-posting after an ambiguous failure; a refusal waits for a person.
+export const { uploadTracking } = proxyActivities<DropshipActivities>({
+  startToCloseTimeout: '1m',
+  heartbeatTimeout: '10s',
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', nonRetryableErrorTypes: [UPLOAD_REFUSED] },
+});
+
+// The Postgres mirror of the workflow's state: short, idempotent (versioned), retried until
+// Postgres is back.
+export const { mirrorDropship } = proxyActivities<DropshipActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
