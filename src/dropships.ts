@@ -213,13 +213,13 @@ const REFUSAL_STATUS: Record<string, { status: number; code: string }> = {
  * last status; Temporal out of reach answers 503 (the request may be retried).
  */
 export async function updateDropship<Arg>(
-  handle: WorkflowHandle,
+  handle: () => WorkflowHandle,
   def: UpdateDefinition<UpdateAnswer, [Arg]>,
   arg: Arg,
   closedStatus: () => Promise<string | undefined>,
 ): Promise<UpdateAnswer> {
   try {
-    return await handle.executeUpdate(def, { args: [arg] });
+    return await handle().executeUpdate(def, { args: [arg] });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const m = REFUSAL_STATUS[err.cause.type ?? ''];

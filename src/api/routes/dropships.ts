@@ -156,7 +156,7 @@ export async function dropshipRoutes(app: ZodApp) {
       const t = tenantOf(req);
       const id = req.params.pssOrderId;
       if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
-      const answer = await updateDropship(handle(t.id, id), confirmUpdate, req.body, lastStatus(t.id, id));
+      const answer = await updateDropship(() => handle(t.id, id), confirmUpdate, req.body, lastStatus(t.id, id));
       return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
   );
@@ -177,7 +177,7 @@ export async function dropshipRoutes(app: ZodApp) {
       const t = tenantOf(req);
       const id = req.params.pssOrderId;
       if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
-      const answer = await updateDropship(handle(t.id, id), cancelUpdate, { reason: req.body.reason }, lastStatus(t.id, id));
+      const answer = await updateDropship(() => handle(t.id, id), cancelUpdate, { reason: req.body.reason }, lastStatus(t.id, id));
       return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
   );
@@ -198,7 +198,7 @@ export async function dropshipRoutes(app: ZodApp) {
       const t = tenantOf(req);
       const id = req.params.pssOrderId;
       if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
-      const answer = await updateDropship(handle(t.id, id), retryUploadsUpdate, {}, lastStatus(t.id, id));
+      const answer = await updateDropship(() => handle(t.id, id), retryUploadsUpdate, {}, lastStatus(t.id, id));
       return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
   );

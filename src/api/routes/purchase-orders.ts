@@ -137,7 +137,7 @@ export async function purchaseOrderRoutes(app: ZodApp) {
       }
       const pssOrderId = po.pss_order_id as string;
       const answer = await updateDropship(
-        temporal().workflow.getHandle(dropshipWorkflowId(t.id, pssOrderId)),
+        () => temporal().workflow.getHandle(dropshipWorkflowId(t.id, pssOrderId)),
         retryPurchaseOrderUpdate,
         { poNumber: po.po_number as string, distributor: target === po.distributor ? undefined : target },
         async () => ((await sql`SELECT status FROM dropships WHERE tenant_id = ${t.id} AND pss_order_id = ${pssOrderId}`)[0]?.status as string | undefined),
