@@ -209,6 +209,30 @@ export const DropshipResponse = z.object({
   events: z.array(z.object({ at: z.string(), type: z.string(), message: z.string() })),
 });
 
+export const DropshipListQuery = z.object({
+  status: DropshipResponse.shape.status.optional(),
+  marketplace: z.string().min(1).max(40).optional(),
+  distributor: z.string().min(1).max(40).optional(),
+  createdFrom: z.iso.datetime().optional().describe('ISO-8601 UTC, inclusive'),
+  createdTo: z.iso.datetime().optional().describe('ISO-8601 UTC, exclusive'),
+  limit: pageLimit(200, 50),
+  cursor: PageCursor.optional(),
+});
+export const DropshipListResponse = z.object({
+  items: z.array(
+    z.object({
+      pssOrderId: z.string(),
+      status: z.string(),
+      marketplace: z.object({ code: z.string(), orderId: z.string() }),
+      distributors: z.array(z.string()),
+      poNumbers: z.array(z.string()),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+  ),
+  nextCursor: z.string().nullable(),
+});
+
 export const ConfirmBody = z.object({
   confirmedBy: z.string().trim().min(1).max(200),
   lines: z.array(z.object({ lineId: z.string().min(1).max(64), distributor: z.string().min(1).max(40) })).max(100).optional(),

@@ -142,3 +142,35 @@ it("answers 409 not_cancellable with Automatic's reason once the order has shipp
   const d = await stack.api('GET', `/v1/dropships/${b.pssOrderId}`, undefined, key);
   expect(['submitted', 'partially_shipped']).toContain(d.body.status);
 });
+
+it("lists the dealer's dropships newest first, filtered and paged; needs_attention is the inbox", async () => {
+  const { key: own } = await stack.dealer();
+  const made: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const b = await order();
+    expect((await stack.api('POST', '/v1/dropships', b, own)).status).toBe(201);
+    made.push(b.pssOrderId);
+  }
+  await stack.api('POST', `/v1/dropships/${made[0]}/confirm`, { confirmedBy: 'ann' }, own);
+  await stack.waitForDropship(own, made[0], (d) => d.status === 'submitted', 'submitted');
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const r: { status: number; body: any } = await stack.api('GET', `/v1/dropships?limit=2${cursor ? `&cursor=${cursor}` : ''}`, undefined, own);
+    expect(r.status).toBe(200);
+    seen.push(...r.body.items.map((i: { pssOrderId: string }) => i.pssOrderId));
+    cursor = r.body.nextCursor;
+  } while (cursor);
+  expect(seen).toEqual([...made].reverse());
+  const submitted = await stack.api('GET', '/v1/dropships?status=submitted', undefined, own);
+  expect(submitted.body.items).toEqual([
+    expect.objectContaining({ pssOrderId: made[0], status: 'submitted', marketplace: expect.objectContaining({ code: 'ebay' }), distributors: ['tucker-rocky'], poNumbers: [expect.stringMatching(/^DS-/)] }),
+  ]);
+  const waiting = await stack.api('GET', '/v1/dropships?status=awaiting_confirmation&distributor=wps', undefined, own);
+  expect(waiting.body.items).toEqual([]);
+  expect((await stack.api('GET', '/v1/dropships?status=needs_attention', undefined, own)).body.items).toEqual([]);
+  expect((await stack.api('GET', '/v1/dropships?status=lost', undefined, own)).status).toBe(400);
+  expect((await stack.api('GET', '/v1/dropships?createdFrom=yesterday', undefined, own)).status).toBe(400);
+  const later = await stack.api('GET', `/v1/dropships?createdFrom=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`, undefined, own);
+  expect(later.body.items).toEqual([]);
+});

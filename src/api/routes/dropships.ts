@@ -7,6 +7,8 @@ import {
   CancelBody,
   ConfirmBody,
   CreateDropshipBody,
+  DropshipListQuery,
+  DropshipListResponse,
   DropshipResponse,
   ErrorBody,
   KNOWN_MARKETPLACES,
@@ -29,6 +31,7 @@ import {
 import { marketplaceModule } from '../../marketplaces/registry';
 import { cancelUpdate, confirmUpdate, dropshipWorkflowId, retryUploadsUpdate } from '../../../workflows/messages';
 import type { DropshipInput, DropshipView } from '../../../workflows/types';
+import { createdAtKey, olderThan, pageOf } from '../paging';
 
 const Params = z.object({ pssOrderId: PssOrderId });
 
@@ -121,6 +124,57 @@ export async function dropshipRoutes(app: ZodApp) {
         ON CONFLICT (tenant_id, pss_order_id) DO NOTHING RETURNING pss_order_id`;
       if (inserted.length === 0) return repeat((await existing(t.id, body.pssOrderId))!); // a concurrent request won the insert
       return reply.code(201).send(dropshipResponse(initialView(await start(input))));
+    },
+  );
+
+  app.get(
+    '/v1/dropships',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        tags: ['dropships'],
+        summary: "The dealer's dropships, newest first; status=needs_attention is the inbox",
+        querystring: DropshipListQuery,
+        response: { 200: DropshipListResponse, 400: ErrorBody, 401: ErrorBody },
+      },
+    },
+    async (req) => {
+      const t = tenantOf(req);
+      const q = req.query;
+      const rows = await sql`
+        SELECT d.pss_order_id, d.status, d.request->'marketplace' AS marketplace, d.created_at, d.updated_at,
+               ${createdAtKey(sql, 'd.created_at')} AS created_key,
+               COALESCE(
+                 (SELECT array_agg(DISTINCT p.distributor ORDER BY p.distributor) FROM purchase_orders p
+                  WHERE p.tenant_id = d.tenant_id AND p.pss_order_id = d.pss_order_id AND p.status NOT IN ('superseded', 'cancelled')),
+                 (SELECT array_agg(DISTINCT l->'selected'->>'distributor' ORDER BY l->'selected'->>'distributor')
+                  FROM jsonb_array_elements(COALESCE(d.workflow_input->'lines', '[]'::jsonb)) l),
+                 '{}') AS distributors,
+               COALESCE((SELECT array_agg(p.po_number ORDER BY p.created_at, p.po_number) FROM purchase_orders p
+                         WHERE p.tenant_id = d.tenant_id AND p.pss_order_id = d.pss_order_id), '{}') AS po_numbers
+        FROM dropships d
+        WHERE d.tenant_id = ${t.id}
+          ${q.status ? sql`AND d.status = ${q.status}` : sql``}
+          ${q.marketplace ? sql`AND d.request->'marketplace'->>'code' = ${q.marketplace}` : sql``}
+          ${q.distributor ? sql`AND EXISTS (SELECT 1 FROM purchase_orders p WHERE p.tenant_id = d.tenant_id AND p.pss_order_id = d.pss_order_id AND p.distributor = ${q.distributor})` : sql``}
+          ${q.createdFrom ? sql`AND d.created_at >= ${q.createdFrom}::text::timestamptz` : sql``}
+          ${q.createdTo ? sql`AND d.created_at < ${q.createdTo}::text::timestamptz` : sql``}
+          ${olderThan(sql, q.cursor, 'd.pss_order_id', 'd.created_at')}
+        ORDER BY d.created_at DESC, d.pss_order_id DESC
+        LIMIT ${q.limit + 1}`;
+      const page = pageOf(rows, q.limit, (r) => ({ createdAt: r.created_key as string, key: r.pss_order_id as string }));
+      return {
+        items: page.items.map((r) => ({
+          pssOrderId: r.pss_order_id as string,
+          status: r.status as string,
+          marketplace: r.marketplace as { code: string; orderId: string },
+          distributors: r.distributors as string[],
+          poNumbers: r.po_numbers as string[],
+          createdAt: new Date(r.created_at as string).toISOString(),
+          updatedAt: new Date(r.updated_at as string).toISOString(),
+        })),
+        nextCursor: page.nextCursor,
+      };
     },
   );
 
