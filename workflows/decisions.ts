@@ -256,6 +256,9 @@ export function retryRefusal(state: DropshipState, pendingPoNumbers: string[], r
   if (po.status !== 'needs_attention' || pendingPoNumbers.includes(po.poNumber) || state.cancelRequested) {
     return { type: 'Conflict', message: `Purchase order ${po.poNumber} is ${pendingPoNumbers.includes(po.poNumber) ? 'already being retried' : po.status}, not needs_attention` };
   }
+  if (req.distributorOrderId && req.distributor && req.distributor !== po.distributor) {
+    return { type: 'Conflict', message: `An order number is recorded for the PO's own distributor (${po.distributor}); it cannot be moved at the same time` };
+  }
   if (req.distributor && req.distributor !== po.distributor) {
     const missing = po.lines.filter((l) => !state.lines.find((x) => x.lineId === l.lineId)?.candidates.some((c) => c.distributor === req.distributor));
     if (missing.length) {

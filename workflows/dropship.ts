@@ -433,6 +433,11 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     if (refusal) return settle(p, { refusal });
     const po = state.purchaseOrders.find((x) => x.poNumber === req.poNumber)!;
     const by = req.requestedBy ? ` (requested by ${req.requestedBy})` : '';
+    if (req.distributorOrderId) {
+      markPlaced(po, req.distributorOrderId, !!po.cancellable);
+      event('po_recorded', `PO ${po.poNumber} is order ${req.distributorOrderId} at ${po.distributor}${by}; following it`);
+      return settle(p, { poNumber: po.poNumber });
+    }
     if (!req.distributor || req.distributor === po.distributor) {
       if (po.fate === 'placed') {
         // tracking_overdue: the order exists; keep following it, with a fresh clock

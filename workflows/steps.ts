@@ -1,5 +1,5 @@
 // The activities a DropshipWorkflow runs, each with the timeouts and retry policy that govern it.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { DropshipActivities } from '../activities';
 import { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED } from './messages';
 
@@ -40,8 +40,10 @@ export const { uploadTracking } = proxyActivities<DropshipActivities>({
 });
 
 // The Postgres mirror of the workflow's state: short, idempotent (versioned), retried until
-// Postgres is back.
-export const { mirrorDropship } = proxyActivities<DropshipActivities>({
+// Postgres is back. A local activity: it runs in the workflow's own worker on slots of its own,
+// so bookkeeping never queues behind distributor calls waiting for their account's request budget,
+// and it costs no round trip through the task queue.
+export const { mirrorDropship } = proxyLocalActivities<DropshipActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
 });

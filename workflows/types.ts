@@ -174,6 +174,11 @@ export interface CancelRequest {
 export interface RetryRequest {
   poNumber: string;
   distributor?: string;
+  /**
+   * The distributor's own order number for this PO, recorded by a person who looked it up (a
+   * distributor that cannot find orders by PO, after a lost answer): the PO is then followed.
+   */
+  distributorOrderId?: string;
   requestedBy?: string;
 }
 

@@ -286,7 +286,16 @@ export const PurchaseOrderResponse = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   attempts: z.array(z.object({ at: z.string(), outcome: z.string(), error: z.object({ code: z.string(), message: z.string() }).optional() })),
 });
-export const RetryBody = z.object({ distributor: z.string().min(1).max(40).optional() });
+export const RetryBody = z.object({
+  distributor: z.string().min(1).max(40).optional(),
+  distributorOrderId: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, . _ -')
+    .optional()
+    .describe("the distributor's own order number for this PO, when a person looked it up (e.g. after Tucker's answer was lost); the PO is then followed for tracking"),
+});
 
 export const KNOWN_DISTRIBUTORS = DISTRIBUTOR_CODES;
 export const KNOWN_MARKETPLACES = MARKETPLACE_CODES;

@@ -588,7 +588,7 @@ export class TuckerRockyAdapter implements DistributorAdapter {
       'duplicate_po',
       `${NAME} already has an order under PO ${poNumber}, but its answer (with the Tucker order number) was lost and ` +
         `Tucker cannot look orders up by PO. Nothing will be re-sent. Find the order for PO ${poNumber} in your ` +
-        `Tucker dealer account (tucker.com) or ask your Tucker rep, then record its order number so tracking can be pulled.`,
+        `Tucker dealer account (tucker.com) or ask your Tucker rep, then record its order number (POST /v1/purchase-orders/${poNumber}/retry {"distributorOrderId": "<Tucker order number>"}) so tracking can be pulled.`,
       { target: TARGET, httpStatus: 200, upstreamCode: probe.errormsg },
     );
   }

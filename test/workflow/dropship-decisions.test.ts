@@ -306,3 +306,20 @@ it('continues as new during a long tracking wait, carrying the lines once, and c
   expect(mocks.uploadTracking).toHaveBeenCalledTimes(1);
   expect(mocks.placePurchaseOrder).toHaveBeenCalledTimes(1);
 });
+
+it("follows a PO once a person records the distributor's order number (a lost answer at a distributor that cannot look POs up)", async () => {
+  const { ApplicationFailure } = await import('@temporalio/common');
+  mocks.placePurchaseOrder.mockImplementation(async () => {
+    throw ApplicationFailure.create({ type: 'DistributorRefusal', nonRetryable: true, message: 'lost', details: [{ code: 'duplicate_po', message: 'Tucker has it; record its number', fate: 'unknown' }] });
+  });
+  const h = await start(input());
+  await h.executeUpdate(confirmUpdate, { args: [{ confirmedBy: 'ann' }] });
+  const parked = await until(h, (v) => v.status === 'needs_attention', 'needs_attention');
+  const po = parked.purchaseOrders[0].poNumber;
+  const moving = await h.executeUpdate(retryPurchaseOrderUpdate, { args: [{ poNumber: po, distributor: 'automatic', distributorOrderId: '1000042' }] }).catch((e) => e);
+  expect(moving.cause.type).toBe('Conflict');
+  const answer = await h.executeUpdate(retryPurchaseOrderUpdate, { args: [{ poNumber: po, distributorOrderId: '1000042' }] });
+  expect(answer).toEqual({ status: 'submitted', poNumber: po });
+  await until(h, () => mocks.readShipments.mock.calls.some(([i]) => i.distributorOrderId === '1000042'), 'tracking read with the order number');
+  expect(mocks.placePurchaseOrder).toHaveBeenCalledTimes(1);
+});

@@ -113,7 +113,7 @@ export async function purchaseOrderRoutes(app: ZodApp) {
       config: { auth: 'tenant' },
       schema: {
         tags: ['purchase orders'],
-        summary: 'Re-submit a PO that needs attention, optionally moving it to another distributor',
+        summary: 'Re-submit a PO that needs attention, optionally moving it to another distributor, or record the order number the distributor gave it',
         params: z.object({ poNumber: z.string().min(1).max(40) }),
         body: RetryBody.optional(),
         response: {
@@ -139,7 +139,11 @@ export async function purchaseOrderRoutes(app: ZodApp) {
       const answer = await updateDropship(
         () => temporal().workflow.getHandle(dropshipWorkflowId(t.id, pssOrderId)),
         retryPurchaseOrderUpdate,
-        { poNumber: po.po_number as string, distributor: target === po.distributor ? undefined : target },
+        {
+          poNumber: po.po_number as string,
+          distributor: target === po.distributor ? undefined : target,
+          ...(req.body?.distributorOrderId ? { distributorOrderId: req.body.distributorOrderId } : {}),
+        },
         async () => ((await sql`SELECT status FROM dropships WHERE tenant_id = ${t.id} AND pss_order_id = ${pssOrderId}`)[0]?.status as string | undefined),
       );
       return reply.code(202).send({ accepted: true as const, poNumber: answer.poNumber ?? (po.po_number as string), distributor: target, pssOrderId, status: answer.status });

@@ -164,7 +164,13 @@ interface PersonWatch {
   end(): void;
 }
 
-/** Asks the API every few seconds whether the dropship now waits for a person (`needs_attention`). */
+/**
+ * Asks the API every few seconds whether the dropship now waits for a person (`needs_attention`).
+ * The one repair a dealer can make from what the distributor shows them is played here too: after
+ * a lost answer at Tucker (which cannot look orders up by PO) the PO waits with `duplicate_po`, and
+ * the dealer reads the order number off their Tucker account (the simulator's control list) and
+ * records it. Anything else that needs a person stays needed.
+ */
 function watchForPerson(ctx: DriveContext, dealer: Dealer, pssOrderId: string): PersonWatch {
   let needed = false;
   let ended = false;
@@ -172,7 +178,23 @@ function watchForPerson(ctx: DriveContext, dealer: Dealer, pssOrderId: string): 
     while (!ended && !needed && Date.now() < ctx.deadline) {
       await sleep(5000);
       const a = await send('GET', `${ctx.api}/v1/dropships/${encodeURIComponent(pssOrderId)}`, { key: dealer.key });
-      needed = a.status === 200 && a.body.status === 'needs_attention';
+      if (a.status !== 200 || a.body.status !== 'needs_attention') continue;
+      const lost = (a.body.purchaseOrders as { poNumber: string; distributor: string; status: string; error?: { code: string } }[]).filter(
+        (p) => p.status === 'needs_attention' && p.error?.code === 'duplicate_po' && p.distributor === 'tucker-rocky',
+      );
+      if (lost.length === 0) {
+        needed = true;
+        continue;
+      }
+      const snapshot = await ctx.sandbox.snapshot();
+      for (const p of lost) {
+        const [atTucker] = ordersFor(snapshot, 'tucker-rocky', p.poNumber);
+        if (!atTucker) {
+          needed = true;
+          continue;
+        }
+        await send('POST', `${ctx.api}/v1/purchase-orders/${p.poNumber}/retry`, { key: dealer.key, body: { distributorOrderId: atTucker.orderId } });
+      }
     }
   })();
   return { needed: () => needed, end: () => (ended = true) };
