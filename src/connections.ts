@@ -9,7 +9,8 @@ import type { DistributorAdapter, DistributorModule } from './distributors/types
 import { ExternalCallError, isExternalCallError } from './external-errors';
 import { redact, type HttpClientFactory } from './http';
 import { marketplaceModule, marketplaceModules } from './marketplaces/registry';
-import type { MarketplaceAdapter, MarketplaceModule } from './marketplaces/types';
+import { createTokenSource, minterFor } from './marketplace-tokens';
+import type { AccessTokenSource, MarketplaceAdapter, MarketplaceModule } from './marketplaces/types';
 import { originOf, type UrlPolicy } from './outbound';
 
 export type ConnectionKind = 'distributor' | 'marketplace';
@@ -67,9 +68,9 @@ async function loadCredentials(
   kind: ConnectionKind,
   tenantId: string,
   code: string,
-): Promise<{ creds: unknown; baseUrl?: string } | undefined> {
+): Promise<{ creds: unknown; baseUrl?: string; updatedAt: string } | undefined> {
   const [row] = await sql`
-    SELECT secret, key_id, base_url FROM connections
+    SELECT secret, key_id, base_url, updated_at::text AS updated_at FROM connections
     WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND enabled`;
   if (!row) return undefined;
   const binding = { tenantId, kind, code };
@@ -82,7 +83,7 @@ async function loadCredentials(
       UPDATE connections SET secret = ${fresh.secret}, key_id = ${fresh.keyId}
       WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND secret = ${row.secret as Buffer}`;
   }
-  return { creds: opened.value, baseUrl: (row.base_url as string | null) ?? undefined };
+  return { creds: opened.value, baseUrl: (row.base_url as string | null) ?? undefined, updatedAt: row.updated_at as string };
 }
 
 /** Every string inside a credentials object (feed settings included): what errors must not repeat. */
@@ -127,7 +128,7 @@ export function withRedactedErrors<A extends object>(adapter: A, secrets: string
 export function createAdapter<M extends DistributorModule<any> | MarketplaceModule<any>>(
   mod: M,
   creds: unknown,
-  ctx: { baseUrl?: string; http: HttpClientFactory },
+  ctx: { baseUrl?: string; http: HttpClientFactory; tokens?: AccessTokenSource },
 ): ReturnType<M['create']> {
   return withRedactedErrors(mod.create(creds, ctx), credentialStrings(creds)) as ReturnType<M['create']>;
 }
@@ -167,6 +168,7 @@ export async function distributorAdapterFor(deps: AdapterDeps, tenantId: string,
   return createAdapter(mod, loaded.creds, { baseUrl: loaded.baseUrl, http: deps.http });
 }
 
+/** A marketplace adapter for one dealer, with its access tokens from the shared cache (src/marketplace-tokens.ts). */
 export async function marketplaceAdapterFor(deps: AdapterDeps, tenantId: string, code: string): Promise<MarketplaceAdapter> {
   const mod = marketplaceModule(code);
   if (!mod) throw new ExternalCallError('permanent', 'invalid_request', `Marketplace "${code}" is not supported`);
@@ -178,5 +180,8 @@ export async function marketplaceAdapterFor(deps: AdapterDeps, tenantId: string,
       `There is no ${mod.displayName} connection for this dealer. Add the ${mod.displayName} credentials (PUT /v1/connections/marketplaces/${code}), then retry.`,
     );
   }
-  return createAdapter(mod, loaded.creds, { baseUrl: loaded.baseUrl, http: deps.http });
+  const ctx = { baseUrl: loaded.baseUrl, http: deps.http };
+  const mint = minterFor(mod, loaded.creds, ctx);
+  const tokens = mint && createTokenSource({ sql: deps.sql, keys: deps.keys, tenantId, code, connectionUpdatedAt: loaded.updatedAt, mint });
+  return createAdapter(mod, loaded.creds, { ...ctx, ...(tokens ? { tokens } : {}) });
 }

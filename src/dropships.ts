@@ -267,6 +267,7 @@ export function dropshipResponse(view: DropshipView) {
       status: u.status,
       ...(u.outcome ? { outcome: u.outcome } : {}),
       ...(u.error ? { error: u.error } : {}),
+      attempts: u.attempts ?? 0,
     })),
     events: view.events,
   };

@@ -21,6 +21,8 @@ export type RefusalCode =
   | 'duplicate_po'
   | 'restricted_item'
   | 'tracking_rejected'
+  /** The marketplace refused to mint an access token (revoked or expired grant): the dealer must reconnect. */
+  | 'marketplace_reauthorization_required'
   | 'order_not_found'
   | 'throttled'
   | 'upstream_unavailable'

@@ -16,6 +16,10 @@ export interface HttpRequest {
   /** A URLSearchParams keeps repeated keys (Tucker's `line=` params). */
   searchParams?: URLSearchParams | Record<string, string | number | boolean>;
   json?: unknown;
+  /** A form body (`application/x-www-form-urlencoded`), e.g. an OAuth token request. */
+  form?: Record<string, string>;
+  /** The answer carries credentials (a token endpoint's): the call log keeps its status, not its body. */
+  secretResponse?: boolean;
   headers?: Record<string, string>;
   timeoutMs?: number;
   /** Aborted before sending: nothing is sent. Aborted while in flight: treated like a timeout. */
@@ -212,7 +216,8 @@ export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: Ht
               ? new URLSearchParams(Object.entries(req.searchParams).map(([k, v]): [string, string] => [k, String(v)]))
               : undefined;
         const fullUrl = search && [...search.keys()].length ? `${url}?${search.toString()}` : url;
-        const requestBody = req.json === undefined ? undefined : JSON.stringify(req.json);
+        const requestBody =
+          req.form !== undefined ? new URLSearchParams(req.form).toString() : req.json === undefined ? undefined : JSON.stringify(req.json);
         const signals = [factoryOpts.signal, req.signal].filter((s): s is AbortSignal => s !== undefined);
         const startedAt = new Date();
         const t0 = Date.now();
@@ -252,7 +257,7 @@ export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: Ht
           method: req.method,
           headers: {
             accept: 'application/json',
-            ...(requestBody !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(requestBody !== undefined ? { 'content-type': req.form !== undefined ? 'application/x-www-form-urlencoded' : 'application/json' } : {}),
             ...opts.headers,
             ...req.headers,
           },
@@ -283,7 +288,7 @@ export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: Ht
             url: redact(fullUrl, secrets),
             requestBody: requestBody && redact(requestBody, secrets).slice(0, MAX_RECORDED_BODY),
             status: res.statusCode,
-            responseBody: redact(body, secrets).slice(0, MAX_RECORDED_BODY),
+            responseBody: req.secretResponse && res.statusCode < 300 ? '(withheld: the answer carries credentials)' : redact(body, secrets).slice(0, MAX_RECORDED_BODY),
             durationMs: Date.now() - t0,
             startedAt,
           });

@@ -53,6 +53,7 @@ export const DistributorConnectionBody = z
 export const MarketplaceConnectionBody = z
   .object({
     accessToken: z.string().min(1).max(4000).optional(),
+    refreshToken: z.string().min(1).max(4000).optional(),
     marketplaceId: z.string().min(1).max(50).optional(),
     clientId: z.string().min(1).max(500).optional(),
     clientSecret: z.string().min(1).max(500).optional(),
@@ -60,7 +61,7 @@ export const MarketplaceConnectionBody = z
     baseUrl: Url.optional(),
     enabled: z.boolean().optional(),
   })
-  .describe('ebay {accessToken}; amazon {accessToken, marketplaceId}; walmart {clientId, clientSecret}; shopify {shopDomain, accessToken}');
+  .describe('ebay {clientId, clientSecret, refreshToken} or {accessToken}; amazon {clientId, clientSecret, refreshToken, marketplaceId, authBaseUrl?}; walmart {clientId, clientSecret}; shopify {shopDomain, accessToken}');
 export const ConnectionResponse = z
   .object({
     code: z.string(),
@@ -204,6 +205,7 @@ export const DropshipResponse = z.object({
       status: z.string(),
       outcome: z.string().optional(),
       error: z.object({ code: z.string(), message: z.string() }).optional(),
+      attempts: z.number().describe('how many times the upload was tried (a retry after a refusal counts)'),
     }),
   ),
   events: z.array(z.object({ at: z.string(), type: z.string(), message: z.string() })),

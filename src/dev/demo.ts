@@ -19,8 +19,13 @@ export const DEMO_CREDENTIALS = {
   'parts-unlimited': { dealerNumber: 'DEMO100', apiKey: 'demo-pu-api-key-0001' },
   'tucker-rocky': { customerNumber: '900100', apiKey: 'DEMOTUCKERKEY0001' },
   automatic: { apiToken: 'demo-automatic-token-0001' },
-  ebay: { accessToken: 'demo-ebay-user-token-0001' },
+  // What eBay really issues: the app's keys and the seller's refresh token; the engine mints the
+  // two-hour user tokens from them.
+  ebay: { clientId: 'DemoDeal-Dropship-SBX-0001', clientSecret: 'SBX-demo-ebay-client-secret-0001', refreshToken: 'v^1.1#i^1#demo-ebay-refresh-token-0001' },
 } as const;
+
+/** A static eBay user token the simulator also accepts (tools and tests that call eBay directly). */
+export const DEMO_EBAY_USER_TOKEN = 'demo-ebay-user-token-0001';
 
 interface DemoItem {
   sku: string;
@@ -121,7 +126,9 @@ export async function seedSimulators(sim: Record<keyof typeof SIM, string> = SIM
       });
     }
   }
-  await must('POST', `${sim.ebay}/__control/tokens`, { token: DEMO_CREDENTIALS.ebay.accessToken });
+  await must('POST', `${sim.ebay}/__control/apps`, { clientId: DEMO_CREDENTIALS.ebay.clientId, clientSecret: DEMO_CREDENTIALS.ebay.clientSecret });
+  await must('POST', `${sim.ebay}/__control/refresh-tokens`, { refreshToken: DEMO_CREDENTIALS.ebay.refreshToken, clientId: DEMO_CREDENTIALS.ebay.clientId });
+  await must('POST', `${sim.ebay}/__control/tokens`, { token: DEMO_EBAY_USER_TOKEN });
   await must('POST', `${sim.ebay}/__control/orders`, DEMO_EBAY_ORDER);
 }
 

@@ -18,13 +18,19 @@ import { z } from 'zod';
 import { maskSecret } from '../crypto';
 import { alphanumericTracking, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
-import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpClientFactory, type HttpResponse } from '../http';
-import type { MarketplaceAdapter, MarketplaceModule, TrackingUpload, UploadResult } from './types';
+import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpClientFactory, type HttpRequest, type HttpResponse } from '../http';
+import type { AccessTokenSource, MarketplaceAdapter, MarketplaceContext, MarketplaceModule, MintedToken, TrackingUpload, UploadResult } from './types';
 
-export interface EbayCredentials {
-  /** OAuth user access token (authorization-code grant) with the sell.fulfillment scope. */
-  accessToken: string;
-}
+/**
+ * Either the app's keys and the seller's refresh token (the engine mints ~2-hour user access tokens
+ * from them, `mintToken`), or a static user access token (works until it expires, then the upload
+ * waits for a person with `marketplace_reauthorization_required`).
+ */
+export type EbayCredentials = { clientId: string; clientSecret: string; refreshToken: string } | { accessToken: string };
+
+/** The scope the refresh-token grant asks for (DESIGN.md v1.1). */
+export const EBAY_TOKEN_SCOPE = 'https://api.ebay.com/oauth/api_scope/sell.fulfillment';
+const TOKEN_PATH = '/identity/v1/oauth2/token';
 
 /** Adapter options; every [G] of the reference that touches the client has a knob here. */
 export interface EbayAdapterOptions {
@@ -277,8 +283,8 @@ export function classifyEbayResponse(
   if (res.status === 401) {
     return new ExternalCallError(
       'permanent',
-      'credentials_rejected',
-      'eBay rejected the access token (401: invalid or expired). Reconnect the eBay account in the marketplace connection settings with a fresh user token.',
+      stage === 'verify' ? 'credentials_rejected' : 'marketplace_reauthorization_required',
+      'eBay rejected the access token (401: invalid or expired). Reconnect the eBay account (PUT /v1/connections/marketplaces/ebay with clientId, clientSecret and refreshToken, so tokens are renewed automatically), then retry the uploads.',
       details,
     );
   }
@@ -383,32 +389,93 @@ export function isEbayDuplicate(res: HttpResponse): boolean {
 // ---------------------------------------------------------------------------------------------
 // The adapter.
 
+/** Every credential value, for redaction. */
+function credentialValues(creds: EbayCredentials): string[] {
+  return 'accessToken' in creds ? [creds.accessToken] : [creds.clientId, creds.clientSecret, creds.refreshToken];
+}
+
+/**
+ * Mints a user access token with the refresh-token grant (§8.6). Idempotency: a token request has
+ * no side effect but a new token; sending it twice yields two valid tokens.
+ */
+export async function mintEbayToken(
+  creds: { clientId: string; clientSecret: string; refreshToken: string },
+  ctx: { baseUrl?: string; http: HttpClientFactory },
+): Promise<MintedToken> {
+  const http = ctx.http({
+    target: TARGET,
+    baseUrl: resolveBaseUrl(ebayModule.productionBaseUrl, ctx.baseUrl),
+    timeoutMs: DEFAULT_TIMEOUT_MS,
+    secrets: credentialValues(creds),
+  });
+  const res = await http.send({
+    method: 'POST',
+    path: TOKEN_PATH,
+    headers: { authorization: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString('base64')}` },
+    form: { grant_type: 'refresh_token', refresh_token: creds.refreshToken, scope: EBAY_TOKEN_SCOPE },
+    secretResponse: true,
+  });
+  const body = res.json<{ access_token?: string; expires_in?: number; error?: string; error_description?: string }>();
+  if (res.status >= 200 && res.status < 300 && body?.access_token) {
+    return { accessToken: body.access_token, expiresInSeconds: Number(body.expires_in) || 7200 };
+  }
+  if (res.status === 400 || res.status === 401) {
+    const why = redact([body?.error, body?.error_description].filter(Boolean).join(': '), credentialValues(creds));
+    throw new ExternalCallError(
+      'permanent',
+      'marketplace_reauthorization_required',
+      `eBay refused to renew the access token (${res.status}${why ? `: ${why}` : ''}): the refresh token was revoked or has expired, or the app keys changed. Reconnect the eBay account, then retry the uploads.`,
+      { target: TARGET, httpStatus: res.status, upstreamCode: body?.error },
+    );
+  }
+  throw (
+    classifyCommonStatus(TARGET, res, false, parseRetryAfter(res.headers['retry-after'])) ??
+    new ExternalCallError('transient', 'upstream_unavailable', `eBay's token endpoint answered ${res.status} without a token.`, { target: TARGET, httpStatus: res.status })
+  );
+}
+
 class EbayAdapter implements MarketplaceAdapter {
   readonly code = 'ebay' as const;
   private readonly http: HttpClient;
   private readonly secrets: string[];
+  private readonly token: () => Promise<string>;
+  /** Minted tokens (refresh-token credentials); a static token has none. */
+  private readonly tokens?: AccessTokenSource;
 
   constructor(
     creds: EbayCredentials,
-    ctx: { baseUrl?: string; http: HttpClientFactory },
+    ctx: MarketplaceContext,
     private readonly opts: EbayAdapterOptions,
   ) {
-    this.secrets = [creds.accessToken];
+    this.secrets = credentialValues(creds);
+    const tokens = ctx.tokens;
+    this.token = 'accessToken' in creds ? async () => creds.accessToken : () => tokens!.get();
+    this.tokens = 'accessToken' in creds ? undefined : tokens;
+    const account = 'accessToken' in creds ? creds.accessToken : creds.refreshToken;
     this.http = ctx.http({
       target: TARGET,
       baseUrl: resolveBaseUrl(ebayModule.productionBaseUrl, ctx.baseUrl),
-      headers: { authorization: `Bearer ${creds.accessToken}` },
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       secrets: this.secrets,
       ...(opts.rateLimitPerSecond
-        ? {
-            rateLimit: {
-              key: `ebay:${createHash('sha256').update(creds.accessToken).digest('hex').slice(0, 16)}`,
-              perSecond: opts.rateLimitPerSecond,
-            },
-          }
+        ? { rateLimit: { key: `ebay:${createHash('sha256').update(account).digest('hex').slice(0, 16)}`, perSecond: opts.rateLimitPerSecond } }
         : {}),
     });
+  }
+
+  /**
+   * Sends with the current access token. A 401 with a minted token means it expired early (or was
+   * revoked): one fresh token, one retry. A static token that eBay refuses is for a person.
+   */
+  private async send(req: HttpRequest): Promise<HttpResponse> {
+    const attempt = async (token: string) => {
+      if (!this.secrets.includes(token)) this.secrets.push(token);
+      return this.http.send({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } });
+    };
+    const token = await this.token();
+    const res = await attempt(token);
+    if (res.status !== 401 || !this.tokens) return res;
+    return attempt(await this.tokens.refresh(token));
   }
 
   private get readTimeout(): number {
@@ -422,7 +489,7 @@ class EbayAdapter implements MarketplaceAdapter {
   async verifyCredentials(): Promise<void> {
     // [G] eBay documents no "who am I" call for this API; getOrders with limit=1 is read-only,
     // cheap, and needs the same fulfillment scope family.
-    const res = await this.http.send({
+    const res = await this.send({
       method: 'GET',
       path: this.opts.verifyPath ?? ORDER_PATH,
       searchParams: this.opts.verifySearchParams ?? { limit: 1 },
@@ -433,7 +500,7 @@ class EbayAdapter implements MarketplaceAdapter {
   }
 
   private async listFulfillments(orderId: string): Promise<EbayFulfillment[]> {
-    const res = await this.http.send({ method: 'GET', path: this.fulfillmentsPath(orderId), timeoutMs: this.readTimeout });
+    const res = await this.send({ method: 'GET', path: this.fulfillmentsPath(orderId), timeoutMs: this.readTimeout });
     if (res.status < 200 || res.status >= 300) throw classifyEbayResponse('read', res, { orderId, secrets: this.secrets });
     const body = res.json();
     if (body === undefined) {
@@ -457,7 +524,7 @@ class EbayAdapter implements MarketplaceAdapter {
       now: (this.opts.now ?? (() => new Date()))(),
       clockSkewMs: this.opts.clockSkewMs,
     });
-    const res = await this.http.send({
+    const res = await this.send({
       method: 'POST',
       path: this.fulfillmentsPath(upload.orderId),
       json: body,
@@ -495,7 +562,7 @@ class EbayAdapter implements MarketplaceAdapter {
 
 export function createEbayAdapter(
   creds: EbayCredentials,
-  ctx: { baseUrl?: string; http: HttpClientFactory },
+  ctx: MarketplaceContext,
   opts: EbayAdapterOptions = {},
 ): MarketplaceAdapter {
   return new EbayAdapter(creds, ctx, opts);
@@ -505,10 +572,24 @@ export const ebayModule: MarketplaceModule<EbayCredentials> = {
   code: 'ebay',
   displayName: 'eBay',
   productionBaseUrl: 'https://api.ebay.com',
-  credentialsSchema: z.object({ accessToken: z.string().trim().min(1, 'accessToken is required') }),
-  mask(creds) {
-    return { accessToken: maskSecret(creds.accessToken) };
+  credentialsSchema: z.union([
+    z.object({
+      clientId: z.string().trim().min(1, 'clientId is required'),
+      clientSecret: z.string().trim().min(1, 'clientSecret is required'),
+      refreshToken: z.string().trim().min(1, 'refreshToken is required'),
+    }),
+    z.object({ accessToken: z.string().trim().min(1, 'accessToken is required') }),
+  ]),
+  mask(creds): Record<string, string> {
+    return 'accessToken' in creds
+      ? { accessToken: maskSecret(creds.accessToken) }
+      : { clientId: maskSecret(creds.clientId), clientSecret: maskSecret(creds.clientSecret), refreshToken: maskSecret(creds.refreshToken) };
   },
+  mintToken(creds, ctx) {
+    if ('accessToken' in creds) return Promise.reject(new Error('a static eBay token is not minted'));
+    return mintEbayToken(creds, ctx);
+  },
+  carriesToken: (creds) => 'accessToken' in creds,
   create(creds, ctx) {
     return createEbayAdapter(creds, ctx, (ctx as EbayAdapterContext).ebay ?? {});
   },

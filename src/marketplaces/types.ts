@@ -35,11 +35,49 @@ export interface MarketplaceAdapter {
   uploadTracking(upload: TrackingUpload): Promise<UploadResult>;
 }
 
+/** An access token a marketplace minted from a connection's long-lived credentials. */
+export interface MintedToken {
+  accessToken: string;
+  /** Seconds until it expires, as the token endpoint said (`expires_in`). */
+  expiresInSeconds: number;
+}
+
+/**
+ * Where an adapter gets its access token. The engine caches minted tokens (sealed, in Postgres),
+ * refreshes them ahead of expiry one process at a time, and mints again when the adapter reports a
+ * token the marketplace refused as expired. Minting that the marketplace refuses (revoked or
+ * expired refresh token, rotated client secret) throws the permanent ExternalCallError
+ * `marketplace_reauthorization_required`.
+ */
+export interface AccessTokenSource {
+  /** A token valid for a while yet. */
+  get(): Promise<string>;
+  /** `rejected` was refused as expired (401/403 that says so): a fresh token, minted at most once per rejected token. */
+  refresh(rejected: string): Promise<string>;
+}
+
+export interface MarketplaceContext {
+  /** Replaces scheme, host and port of the production URL (staging host or simulator). */
+  baseUrl?: string;
+  http: HttpClientFactory;
+  /** Present when the module mints tokens (`mintToken`); the adapter must use it for every call. */
+  tokens?: AccessTokenSource;
+}
+
 export interface MarketplaceModule<Creds = unknown> {
   code: MarketplaceCode;
   displayName: string;
   productionBaseUrl: string;
   credentialsSchema: z.ZodType<Creds>;
   mask(creds: Creds): Record<string, string>;
-  create(creds: Creds, ctx: { baseUrl?: string; http: HttpClientFactory }): MarketplaceAdapter;
+  /**
+   * Mints an access token from the credentials (refresh-token or client-credentials grant).
+   * Absent when the credentials always carry the token used as it is (Shopify's offline token).
+   * Refusal → permanent `marketplace_reauthorization_required`; a token endpoint that is down →
+   * transient.
+   */
+  mintToken?(creds: Creds, ctx: Omit<MarketplaceContext, 'tokens'>): Promise<MintedToken>;
+  /** True for credentials that carry their own access token although the module can mint (a static eBay token). */
+  carriesToken?(creds: Creds): boolean;
+  create(creds: Creds, ctx: MarketplaceContext): MarketplaceAdapter;
 }

@@ -74,6 +74,8 @@ export interface EbaySimulatorConfig {
   systemError: boolean;
   /** Unknown orders (and, on such orders, unknown line items / extra quantity) are created on use. */
   autoCreateOrders: boolean;
+  /** Lifetime of access tokens the token endpoint mints (eBay user tokens: about 2 h). */
+  accessTokenTtlSeconds: number;
 }
 
 export interface EbaySimulatorOptions extends Partial<EbaySimulatorConfig> {
@@ -121,6 +123,14 @@ export interface EbaySimOrderView {
 interface SimToken {
   scopes: string[];
   suspended: boolean;
+  /** Epoch ms; tokens minted by the token endpoint expire, tokens registered by control do not. */
+  expiresAt?: number;
+}
+
+/** An eBay app (its keys) and the refresh tokens its sellers granted (§8.6). */
+interface SimGrant {
+  clientId: string;
+  revoked: boolean;
 }
 
 interface SimOrder {
@@ -146,6 +156,7 @@ const DEFAULT_CONFIG: EbaySimulatorConfig = {
   shippedDateFormat: 'strict',
   systemError: false,
   autoCreateOrders: false,
+  accessTokenTtlSeconds: 7200,
 };
 
 const configSchema = z
@@ -161,6 +172,7 @@ const configSchema = z
     shippedDateFormat: z.enum(['strict', 'iso']),
     systemError: z.boolean(),
     autoCreateOrders: z.boolean(),
+    accessTokenTtlSeconds: z.number().int().min(1),
   })
   .partial()
   .strict();
@@ -244,6 +256,9 @@ export class EbaySimulator {
   private readonly initialConfig: EbaySimulatorConfig;
   private cfg: EbaySimulatorConfig;
   private readonly tokens = new Map<string, SimToken>();
+  private readonly apps = new Map<string, string>();
+  private readonly grants = new Map<string, SimGrant>();
+  private minted = 0;
   private readonly orders = new Map<string, SimOrder>();
   private quota = { day: '', used: 0 };
   private noTrackingCounter = 0;
@@ -323,6 +338,8 @@ export class EbaySimulator {
 
   private resetState(): void {
     this.tokens.clear();
+    this.apps.clear();
+    this.grants.clear();
     this.orders.clear();
     this.quota = { day: '', used: 0 };
     this.noTrackingCounter = 0;
@@ -445,7 +462,7 @@ export class EbaySimulator {
     const h = req.headers.authorization;
     const m = typeof h === 'string' ? h.match(/^Bearer\s+(\S+)\s*$/i) : null;
     const tok = m ? this.tokens.get(m[1]) : undefined;
-    if (!tok) {
+    if (!tok || (tok.expiresAt !== undefined && this.clock().getTime() >= tok.expiresAt)) {
       reply.code(401).send(INVALID_TOKEN_BODY);
       return undefined;
     }
@@ -498,7 +515,36 @@ export class EbaySimulator {
       return reply.code(status).send(this.errorBodyFor(status));
     });
 
+    // OAuth token requests are form-encoded.
+    app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+
     // ---- control ----
+    app.post('/__control/apps', async (req, reply) => {
+      const b = (req.body ?? {}) as { clientId?: string; clientSecret?: string };
+      if (!b.clientId || !b.clientSecret) return reply.code(400).send({ error: 'clientId and clientSecret are required' });
+      this.apps.set(b.clientId, b.clientSecret);
+      return { clientId: b.clientId };
+    });
+    app.post('/__control/refresh-tokens', async (req, reply) => {
+      const b = (req.body ?? {}) as { refreshToken?: string; clientId?: string; revoked?: boolean };
+      if (!b.refreshToken || !b.clientId) return reply.code(400).send({ error: 'refreshToken and clientId are required' });
+      this.grants.set(b.refreshToken, { clientId: b.clientId, revoked: b.revoked ?? false });
+      return { refreshToken: `••••${b.refreshToken.slice(-4)}`, revoked: b.revoked ?? false };
+    });
+    /** Every access token the token endpoint minted expires now (a token expiring mid-flow). */
+    app.post('/__control/tokens/expire', async () => {
+      let expired = 0;
+      for (const t of this.tokens.values()) {
+        if (t.expiresAt !== undefined) {
+          t.expiresAt = this.clock().getTime() - 1;
+          expired++;
+        }
+      }
+      return { expired };
+    });
+    app.get('/__control/tokens/minted', async () => ({ minted: this.minted }));
     app.post('/__control/tokens', async (req, reply) => {
       const parsed = tokenSchema.safeParse(req.body);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid token body', issues: parsed.error.issues });
@@ -521,6 +567,27 @@ export class EbaySimulator {
       const parsed = configSchema.safeParse(req.body ?? {});
       if (!parsed.success) return reply.code(400).send({ error: 'invalid config', issues: parsed.error.issues });
       return { config: this.configure(parsed.data as Partial<EbaySimulatorConfig>) };
+    });
+
+    // ---- OAuth: refresh-token grant (§8.6) ----
+    app.post('/identity/v1/oauth2/token', async (req, reply) => {
+      const basic = /^Basic\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+      const [clientId, clientSecret] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
+      if (!clientId || this.apps.get(clientId) !== clientSecret) {
+        return reply.code(401).send({ error: 'invalid_client', error_description: 'client authentication failed' });
+      }
+      const form = (req.body ?? {}) as Record<string, string>;
+      if (form.grant_type !== 'refresh_token') {
+        return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'grant type in request is not supported by the authorization server' });
+      }
+      const grant = this.grants.get(form.refresh_token ?? '');
+      if (!grant || grant.revoked || grant.clientId !== clientId) {
+        return reply.code(400).send({ error: 'invalid_grant', error_description: 'the provided authorization refresh token is invalid or was issued to another client' });
+      }
+      const scopes = String(form.scope ?? EBAY_FULFILLMENT_SCOPE).split(/\s+/).filter(Boolean).map(normalizeScope);
+      const token = `v^1.1#i^1#sim#${++this.minted}#${Math.random().toString(36).slice(2)}`;
+      this.tokens.set(token, { scopes, suspended: false, expiresAt: this.clock().getTime() + this.cfg.accessTokenTtlSeconds * 1000 });
+      return { access_token: token, expires_in: this.cfg.accessTokenTtlSeconds, token_type: 'User Access Token' };
     });
 
     // ---- getOrders ----

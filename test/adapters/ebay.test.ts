@@ -514,10 +514,10 @@ describe('uploadTracking over HTTP', () => {
   });
 
   describe('credentials and throttling', () => {
-    test('401 unknown token → credentials_rejected (upload, read-back, verify); eBay 1001 body', async () => {
+    test('401 unknown token → marketplace_reauthorization_required (upload, read-back), credentials_rejected (verify); eBay 1001 body', async () => {
       const a = adapter({}, 'expired-token-0000');
-      await expectRefusal(a.uploadTracking(upload()), 'permanent', 'credentials_rejected');
-      await expectRefusal(a.hasTracking(ORDER, 'X'), 'permanent', 'credentials_rejected');
+      await expectRefusal(a.uploadTracking(upload()), 'permanent', 'marketplace_reauthorization_required');
+      await expectRefusal(a.hasTracking(ORDER, 'X'), 'permanent', 'marketplace_reauthorization_required');
       const err = await expectRefusal(a.verifyCredentials(), 'permanent', 'credentials_rejected');
       expect(err.details.httpStatus).toBe(401);
       const raw = await api(`${API}/order?limit=1`, { token: 'nope' });
@@ -722,5 +722,64 @@ describe('simulator', () => {
       outcome: 'already_uploaded',
       fulfillmentId: 'P1',
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('refresh-token credentials (the token endpoint, §8.6)', () => {
+  const APP = { clientId: 'App-Dropship-PRD-0001', clientSecret: 'PRD-secret-0001-abcdef', refreshToken: 'v^1.1#i^1#refresh-0001' };
+
+  /** What the engine's token cache does, in memory: mint on first use and on a refused token. */
+  function refreshingAdapter() {
+    const http = createHttpClientFactory((r) => calls.push(r));
+    const ctx = { baseUrl, http };
+    let current: Promise<string> | undefined;
+    let mints = 0;
+    const mint = () => {
+      mints++;
+      return ebayModule.mintToken!(APP, ctx).then((m) => m.accessToken);
+    };
+    const tokens = { get: () => (current ??= mint()), refresh: async () => (current = mint()) };
+    return { adapter: ebayModule.create(APP, { ...ctx, tokens }), mints: () => mints };
+  }
+
+  beforeEach(async () => {
+    await ctl('/__control/apps', { clientId: APP.clientId, clientSecret: APP.clientSecret });
+    await ctl('/__control/refresh-tokens', { refreshToken: APP.refreshToken, clientId: APP.clientId });
+  });
+
+  test('mints with Basic app keys and a form body, and the minted token uploads', async () => {
+    const minted = await ebayModule.mintToken!(APP, { baseUrl, http: createHttpClientFactory((r) => calls.push(r)) });
+    expect(minted.expiresInSeconds).toBe(7200);
+    const req = sim.harness.requests.find((r) => r.path === '/identity/v1/oauth2/token')!;
+    expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(req.body).toMatchObject({ grant_type: 'refresh_token', scope: 'https://api.ebay.com/oauth/api_scope/sell.fulfillment' });
+    const { adapter: a, mints } = refreshingAdapter();
+    expect(await a.uploadTracking(upload())).toMatchObject({ outcome: 'uploaded' });
+    expect(mints()).toBe(1);
+    // nothing secret in the call log, in any form
+    const log = JSON.stringify(calls);
+    for (const s of [APP.clientSecret, APP.refreshToken, encodeURIComponent(APP.refreshToken), minted.accessToken]) expect(log).not.toContain(s);
+  });
+
+  test('a token that expired mid-flow is refreshed once and the upload goes through once', async () => {
+    const { adapter: a, mints } = refreshingAdapter();
+    await a.verifyCredentials();
+    await ctl('/__control/tokens/expire', {});
+    expect(await a.uploadTracking(upload())).toMatchObject({ outcome: 'uploaded' });
+    expect(mints()).toBe(2);
+    expect(postsTo()).toHaveLength(2); // the refused one (401, nothing committed) and the one that landed
+    expect(sim.getOrder(ORDER)!.fulfillments).toHaveLength(1);
+  });
+
+  test('a revoked refresh token or rotated app secret asks for reauthorization, never a retry', async () => {
+    await ctl('/__control/refresh-tokens', { refreshToken: APP.refreshToken, clientId: APP.clientId, revoked: true });
+    const http = createHttpClientFactory((r) => calls.push(r));
+    const err = await expectRefusal(ebayModule.mintToken!(APP, { baseUrl, http }), 'permanent', 'marketplace_reauthorization_required');
+    expect(err.message).toContain('invalid_grant');
+    expect(err.message).not.toContain(APP.refreshToken);
+    await expectRefusal(ebayModule.mintToken!({ ...APP, clientSecret: 'rotated' }, { baseUrl, http }), 'permanent', 'marketplace_reauthorization_required');
+    expect(ebayModule.carriesToken!(APP)).toBe(false);
+    expect(ebayModule.carriesToken!({ accessToken: TOKEN })).toBe(true);
   });
 });

@@ -100,7 +100,7 @@ describe('a dropship from WPS to eBay', () => {
     walk(history);
     const text = texts.join('\n');
     expect(text).toContain('72-0500M');
-    for (const secret of ['demoWpsToken', 'demo-ebay-user-token', 'DEMOTUCKERKEY', 'demo-pu-api-key', 'demo-automatic-token']) expect(text).not.toContain(secret);
+    for (const secret of ['demoWpsToken', 'demo-ebay-client-secret', 'demo-ebay-refresh-token', 'DEMOTUCKERKEY', 'demo-pu-api-key', 'demo-automatic-token']) expect(text).not.toContain(secret);
   });
 
   it('answers the same request twice with the same dropship and refuses a different body', async () => {

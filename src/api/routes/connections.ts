@@ -15,6 +15,8 @@ import {
   MarketplaceConnectionBody,
 } from '../schemas';
 import { createCallLog } from '../../call-log';
+import { minterFor, oneShotTokenSource } from '../../marketplace-tokens';
+import type { MarketplaceModule } from '../../marketplaces/types';
 import { createAdapter, listConnections, saveConnection, upstreamUrlPolicy, type ConnectionKind, type ConnectionRow } from '../../connections';
 import { distributorModule } from '../../distributors/registry';
 import { isExternalCallError } from '../../external-errors';
@@ -54,7 +56,10 @@ export async function connectionRoutes(app: ZodApp) {
     }
     const calls = createCallLog(sql, { tenantId, operation: `verify_${kind}` }, { urlPolicy });
     try {
-      await createAdapter(mod, parsed.data, { baseUrl, http: calls.http }).verifyCredentials();
+      // Credentials that mint tokens are verified by minting one and using it once.
+      const ctx = { baseUrl, http: calls.http };
+      const mint = kind === 'marketplace' ? minterFor(mod as MarketplaceModule<unknown>, parsed.data, ctx) : undefined;
+      await createAdapter(mod, parsed.data, { ...ctx, ...(mint ? { tokens: oneShotTokenSource(mint) } : {}) }).verifyCredentials();
     } catch (err) {
       if (isExternalCallError(err) && err.kind === 'permanent') {
         throw new ApiError(422, 'credentials_rejected', `${mod.displayName} refused these credentials: ${err.message}`);
