@@ -139,12 +139,17 @@ export function createAdapter<M extends DistributorModule<any> | MarketplaceModu
  */
 export function upstreamUrlPolicy(
   config: Pick<Config, 'appEnv' | 'allowedUpstreamOrigins'>,
-  forModule?: { productionBaseUrl: string },
+  forModule?: { productionBaseUrl: string; productionHostSuffix?: string; otherProductionUrls?: string[] },
 ): UrlPolicy {
-  const documented = forModule ? [forModule] : [...Object.values(distributorModules), ...Object.values(marketplaceModules)];
+  const documented: { productionBaseUrl: string; productionHostSuffix?: string; otherProductionUrls?: string[] }[] = forModule
+    ? [forModule]
+    : [...Object.values(distributorModules), ...Object.values(marketplaceModules).filter((m) => m !== undefined)];
   return {
     appEnv: config.appEnv,
-    productionOrigins: [...new Set([...documented.map((m) => originOf(m!.productionBaseUrl)), ...(config.allowedUpstreamOrigins ?? [])])],
+    productionHostSuffixes: documented.flatMap((m) => (m.productionHostSuffix ? [m.productionHostSuffix] : [])),
+    productionOrigins: [
+      ...new Set([...documented.flatMap((m) => [m.productionBaseUrl, ...(m.otherProductionUrls ?? [])]).map(originOf), ...(config.allowedUpstreamOrigins ?? [])]),
+    ],
   };
 }
 

@@ -12,6 +12,11 @@ export interface UrlPolicy {
   appEnv: AppEnv;
   /** Origins (`https://host`) allowed in production: the adapters' documented hosts and configured extras. */
   productionOrigins: readonly string[];
+  /**
+   * Host suffixes allowed in production over https on the default port, for APIs with a host per
+   * account (Shopify: `<shop>.myshopify.com`). Each starts with a dot.
+   */
+  productionHostSuffixes?: readonly string[];
 }
 
 function blockList(ranges: [string, number][]): BlockList {
@@ -74,6 +79,7 @@ export function outboundUrlProblem(raw: string, policy: UrlPolicy): string | und
   if (policy.appEnv !== 'production') return undefined;
   const allowed = policy.productionOrigins.map(originOf);
   if (allowed.includes(url.origin)) return undefined;
+  if (url.protocol === 'https:' && !url.port && policy.productionHostSuffixes?.some((s) => s.startsWith('.') && url.hostname.endsWith(s))) return undefined;
   return allowed.length
     ? `must be ${allowed.length === 1 ? allowed[0] : `one of ${allowed.join(', ')}`} in production (got ${url.origin})`
     : `is not allowed: this process has no documented host to send credentials to (got ${url.origin})`;

@@ -58,6 +58,8 @@ export const MarketplaceConnectionBody = z
     clientId: z.string().min(1).max(500).optional(),
     clientSecret: z.string().min(1).max(500).optional(),
     shopDomain: z.string().min(1).max(255).optional(),
+    authBaseUrl: Url.optional().describe("amazon: replaces Login with Amazon's origin (https://api.amazon.com)"),
+    notifyCustomer: z.boolean().optional().describe('shopify: whether Shopify emails the buyer the tracking (default true)'),
     baseUrl: Url.optional(),
     enabled: z.boolean().optional(),
   })

@@ -1,6 +1,6 @@
 // Seeds the demo dealer for the run command: simulator accounts and stock, the dealer's four
-// distributor connections and eBay, a small catalog, and a demo order that splits across two
-// distributors. Everything goes through the public REST API and the simulators' control routes.
+// distributor connections and four marketplaces, a small catalog, and a demo order that splits
+// across two distributors, from eBay and again from Amazon, Walmart and Shopify. Everything goes through the public REST API and the simulators' control routes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { purchaseOrderNumber } from '../../workflows/decisions';
@@ -11,6 +11,9 @@ export const SIM = {
   'tucker-rocky': 'http://127.0.0.1:4103',
   automatic: 'http://127.0.0.1:4104',
   ebay: 'http://127.0.0.1:4201',
+  amazon: 'http://127.0.0.1:4202',
+  walmart: 'http://127.0.0.1:4203',
+  shopify: 'http://127.0.0.1:4204',
 } as const;
 
 /** Sandbox-only credentials: they exist in the simulators and nowhere else. */
@@ -23,6 +26,62 @@ export const DEMO_CREDENTIALS = {
   // two-hour user tokens from them.
   ebay: { clientId: 'DemoDeal-Dropship-SBX-0001', clientSecret: 'SBX-demo-ebay-client-secret-0001', refreshToken: 'v^1.1#i^1#demo-ebay-refresh-token-0001' },
 } as const;
+
+export const DEMO_MARKETPLACE_CREDENTIALS = {
+  ebay: DEMO_CREDENTIALS.ebay,
+  amazon: {
+    clientId: 'amzn1.application-oa2-client.demo0001',
+    clientSecret: 'amzn1.oa2-cs.v1.demo-amazon-client-secret-0001',
+    refreshToken: 'Atzr|demo-amazon-refresh-token-0001',
+    marketplaceId: 'ATVPDKIKX0DER',
+  },
+  walmart: { clientId: 'demo-walmart-client-0001', clientSecret: 'demo-walmart-secret-0001' },
+  shopify: { shopDomain: 'demo-powersports.myshopify.com', accessToken: 'shpat_demo0000000000000000000000001' },
+} as const;
+
+export type DemoMarketplace = keyof typeof DEMO_MARKETPLACE_CREDENTIALS;
+
+/**
+ * An order on a marketplace simulator with one line per given SKU and quantity: its id, the
+ * marketplace's line ids (in each marketplace's own form), and the control body that seeds it.
+ */
+export function marketplaceOrder(code: DemoMarketplace, n: number, lines: { sku: string; quantity: number }[]) {
+  const pad = (x: number, w: number) => String(x).padStart(w, '0');
+  switch (code) {
+    case 'ebay': {
+      const orderId = `14-${pad(10000 + Math.floor(n / 100000), 5)}-${pad(n % 100000, 5)}`;
+      const ids = lines.map((_, i) => `${pad(n % 1e9, 9)}${i + 1}`);
+      return { orderId, lineIds: ids, seed: { orderId, lineItems: lines.map((l, i) => ({ lineItemId: ids[i], quantity: l.quantity, sku: l.sku })) } };
+    }
+    case 'amazon': {
+      const orderId = `114-${pad(1000000 + (n % 9000000), 7)}-${pad(n % 10000000, 7)}`;
+      const ids = lines.map((_, i) => `${pad(n % 1e12, 12)}${pad(i + 1, 2)}`);
+      return { orderId, lineIds: ids, seed: { orderId, items: lines.map((l, i) => ({ orderItemId: ids[i], quantity: l.quantity, sku: l.sku })) } };
+    }
+    case 'walmart': {
+      const orderId = `17962770${pad(n % 100000, 5)}`;
+      const ids = lines.map((_, i) => String(i + 1));
+      return { orderId, lineIds: ids, seed: { purchaseOrderId: orderId, acknowledged: true, lines: lines.map((l, i) => ({ lineNumber: ids[i], quantity: l.quantity, sku: l.sku })) } };
+    }
+    case 'shopify': {
+      const orderId = `50${pad(n % 1e8, 8)}`;
+      const ids = lines.map((_, i) => `130${pad(n % 1e7, 7)}${i + 1}`);
+      return { orderId, lineIds: ids, seed: { orderId, lineItems: lines.map((l, i) => ({ lineItemId: ids[i], quantity: l.quantity, sku: l.sku })) } };
+    }
+  }
+}
+
+/** Seeds a marketplace simulator so it accepts the demo credentials of that marketplace. */
+export async function seedMarketplaceAccount(code: DemoMarketplace, simUrl: string) {
+  const c = DEMO_MARKETPLACE_CREDENTIALS;
+  if (code === 'ebay') {
+    await must('POST', `${simUrl}/__control/apps`, { clientId: c.ebay.clientId, clientSecret: c.ebay.clientSecret });
+    await must('POST', `${simUrl}/__control/refresh-tokens`, { refreshToken: c.ebay.refreshToken, clientId: c.ebay.clientId });
+    await must('POST', `${simUrl}/__control/tokens`, { token: DEMO_EBAY_USER_TOKEN });
+  } else if (code === 'amazon') await must('POST', `${simUrl}/__control/grants`, c.amazon);
+  else if (code === 'walmart') await must('POST', `${simUrl}/__control/clients`, c.walmart);
+  else await must('POST', `${simUrl}/__control/tokens`, { token: c.shopify.accessToken });
+}
 
 /** A static eBay user token the simulator also accepts (tools and tests that call eBay directly). */
 export const DEMO_EBAY_USER_TOKEN = 'demo-ebay-user-token-0001';
@@ -69,7 +128,32 @@ export const DEMO_EBAY_ORDER = {
   ],
 };
 
-export function demoDropshipBody(pssOrderId = 'DEMO-1001') {
+export interface DemoDropshipBody {
+  pssOrderId: string;
+  marketplace: { code: string; orderId: string };
+  shipTo: { name: string; address1: string; city: string; state: string; postalCode: string; country: string; phone?: string; email?: string };
+  lines: { lineId: string; marketplaceLineId: string; sku: string; quantity: number }[];
+}
+
+export const DEMO_MARKETPLACES: DemoMarketplace[] = ['ebay', 'amazon', 'walmart', 'shopify'];
+
+/** The demo order (a helmet and two brake pads) as it came in on each other marketplace. */
+const DEMO_ORDER_NUMBER: Record<Exclude<DemoMarketplace, 'ebay'>, number> = { amazon: 1002, walmart: 1003, shopify: 1004 };
+export function demoMarketplaceOrder(code: Exclude<DemoMarketplace, 'ebay'>) {
+  return marketplaceOrder(code, DEMO_ORDER_NUMBER[code], DEMO_EBAY_ORDER.lineItems.map((l) => ({ sku: l.sku, quantity: l.quantity })));
+}
+
+/** The demo dropship; from eBay by default, or the same order from another marketplace. */
+export function demoDropshipBody(pssOrderId = 'DEMO-1001', marketplace: DemoMarketplace = 'ebay'): DemoDropshipBody {
+  if (marketplace !== 'ebay') {
+    const o = demoMarketplaceOrder(marketplace);
+    const body = demoDropshipBody(pssOrderId);
+    return {
+      ...body,
+      marketplace: { code: marketplace, orderId: o.orderId },
+      lines: body.lines.map((l, i) => ({ ...l, marketplaceLineId: o.lineIds[i] })),
+    };
+  }
   return {
     pssOrderId,
     marketplace: { code: 'ebay', orderId: DEMO_EBAY_ORDER.orderId },
@@ -126,9 +210,11 @@ export async function seedSimulators(sim: Record<keyof typeof SIM, string> = SIM
       });
     }
   }
-  await must('POST', `${sim.ebay}/__control/apps`, { clientId: DEMO_CREDENTIALS.ebay.clientId, clientSecret: DEMO_CREDENTIALS.ebay.clientSecret });
-  await must('POST', `${sim.ebay}/__control/refresh-tokens`, { refreshToken: DEMO_CREDENTIALS.ebay.refreshToken, clientId: DEMO_CREDENTIALS.ebay.clientId });
-  await must('POST', `${sim.ebay}/__control/tokens`, { token: DEMO_EBAY_USER_TOKEN });
+  for (const code of DEMO_MARKETPLACES) {
+    if (!sim[code]) continue;
+    await seedMarketplaceAccount(code, sim[code]);
+    if (code !== 'ebay') await must('POST', `${sim[code]}/__control/orders`, demoMarketplaceOrder(code).seed);
+  }
   await must('POST', `${sim.ebay}/__control/orders`, DEMO_EBAY_ORDER);
 }
 
@@ -150,7 +236,9 @@ export async function seedDemo(opts: { api: string; adminKey: string; dataDir: s
   for (const code of ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic'] as const) {
     await must('PUT', `${opts.api}/v1/connections/distributors/${code}`, { ...DEMO_CREDENTIALS[code], baseUrl: SIM[code] }, key);
   }
-  await must('PUT', `${opts.api}/v1/connections/marketplaces/ebay`, { ...DEMO_CREDENTIALS.ebay, baseUrl: SIM.ebay }, key);
+  for (const code of DEMO_MARKETPLACES) {
+    await must('PUT', `${opts.api}/v1/connections/marketplaces/${code}`, { ...DEMO_MARKETPLACE_CREDENTIALS[code], baseUrl: SIM[code] }, key);
+  }
   // PA is a slow warehouse for this dealer: stock there does not count as drop-shippable.
   await must('PUT', `${opts.api}/v1/warehouse-rules/wps/PA`, { leadTimeDays: 3 }, key);
   for (const item of DEMO_CATALOG) {
@@ -176,6 +264,18 @@ export async function seedDemo(opts: { api: string; adminKey: string; dataDir: s
   writeFileSync(bodyFile, JSON.stringify(body, null, 2));
   const wpsPo = purchaseOrderNumber(tenant.tenantId, body.pssOrderId, 'wps', 1);
   const tuckerPo = purchaseOrderNumber(tenant.tenantId, body.pssOrderId, 'tucker-rocky', 1);
+  const otherMarketplaces = (['amazon', 'walmart', 'shopify'] as const).map((code) => {
+    const other = demoDropshipBody(`DEMO-${1002 + ['amazon', 'walmart', 'shopify'].indexOf(code)}`, code);
+    const file = join(opts.dataDir, `demo-dropship-${code}.json`);
+    writeFileSync(file, JSON.stringify(other, null, 2));
+    return {
+      code,
+      body: other,
+      file,
+      wpsPo: purchaseOrderNumber(tenant!.tenantId, other.pssOrderId, 'wps', 1),
+      tuckerPo: purchaseOrderNumber(tenant!.tenantId, other.pssOrderId, 'tucker-rocky', 1),
+    };
+  });
   const auth = `-H "Authorization: Bearer ${key}"`;
   const json = `-H 'content-type: application/json'`;
   const walkthrough = `# Demo walkthrough (generated by npm start)
@@ -203,7 +303,19 @@ curl -s ${opts.api}/v1/purchase-orders/${wpsPo} ${auth}
 
 # 7. Find it in the Temporal Web UI: search   DropshipOrderId="${body.pssOrderId}"
 #    or:  temporal workflow list --query 'DropshipOrderId="${body.pssOrderId}"'
-`;
+${otherMarketplaces
+  .map(
+    (m, i) => `
+# ${8 + i}. The same order from ${m.code[0].toUpperCase()}${m.code.slice(1)} (${m.body.pssOrderId}, order ${m.body.marketplace.orderId}): start, confirm, ship, look
+curl -s -X POST ${opts.api}/v1/dropships ${auth} ${json} -d @${m.file}
+curl -s -X POST ${opts.api}/v1/dropships/${m.body.pssOrderId}/confirm ${auth} ${json} -d '{"confirmedBy":"demo@dealer"}'
+curl -s -X POST ${SIM.wps}/__control/orders/${m.wpsPo}/ship ${json} -d '{"carrier":"UP2D","trackingNumber":"1Z999AA1012345${6790 + i}"}'
+curl -s -X POST ${SIM['tucker-rocky']}/__control/orders/${m.tuckerPo}/ship ${json} -d '{"carrier":"FEDEX","trackingNumber":"61299900000000${2 + i}"}'
+curl -s ${SIM[m.code]}/__control/orders/${m.body.marketplace.orderId}
+curl -s ${opts.api}/v1/dropships/${m.body.pssOrderId} ${auth}
+`,
+  )
+  .join('')}`;
   const walkthroughFile = join(opts.dataDir, 'demo-walkthrough.sh');
   writeFileSync(walkthroughFile, walkthrough);
   return { ...tenant, pssOrderId: body.pssOrderId, bodyFile, walkthroughFile };

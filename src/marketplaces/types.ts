@@ -68,6 +68,10 @@ export interface MarketplaceModule<Creds = unknown> {
   code: MarketplaceCode;
   displayName: string;
   productionBaseUrl: string;
+  /** Other documented hosts the module calls in production (Amazon's Login with Amazon token host). */
+  otherProductionUrls?: string[];
+  /** For APIs with a host per account (Shopify's `.myshopify.com`): the suffix production may call. */
+  productionHostSuffix?: string;
   credentialsSchema: z.ZodType<Creds>;
   mask(creds: Creds): Record<string, string>;
   /**

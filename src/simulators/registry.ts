@@ -1,9 +1,12 @@
 // The sandbox: one simulator per distributor and marketplace API, on fixed local ports for
 // the run command (tests listen on port 0). Adding an API: one line here.
+import { createAmazonSimulator } from './amazon';
 import { createAutomaticSimulator } from './automatic';
 import { createEbaySimulator } from './ebay';
 import { createPartsUnlimitedSimulator } from './parts-unlimited';
+import { createShopifySimulator } from './shopify';
 import { createTuckerRockySimulator } from './tucker-rocky';
+import { createWalmartSimulator } from './walmart';
 import { createWpsSimulator } from './wps';
 
 export interface RunnableSimulator {
@@ -20,4 +23,7 @@ export const distributorSimulators: Record<string, { port: number; create: () =>
 
 export const marketplaceSimulators: Record<string, { port: number; create: () => RunnableSimulator }> = {
   ebay: { port: 4201, create: () => createEbaySimulator() },
+  amazon: { port: 4202, create: () => createAmazonSimulator() },
+  walmart: { port: 4203, create: () => createWalmartSimulator() },
+  shopify: { port: 4204, create: () => createShopifySimulator() },
 };

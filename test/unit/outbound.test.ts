@@ -153,3 +153,14 @@ describe('the policy built from the configuration', () => {
     expect(load).toThrow(why);
   });
 });
+
+describe('hosts per account (Shopify)', () => {
+  const policy = { appEnv: 'production' as const, productionOrigins: ['https://api.ebay.com'], productionHostSuffixes: ['.myshopify.com'] };
+  it('allows a shop host under the suffix over https on the default port only', () => {
+    expect(outboundUrlProblem('https://dealer-name.myshopify.com/admin/api/2026-10/graphql.json', policy)).toBeUndefined();
+    expect(outboundUrlProblem('http://dealer-name.myshopify.com', policy)).toBeDefined();
+    expect(outboundUrlProblem('https://dealer-name.myshopify.com:8443', policy)).toBeDefined();
+    expect(outboundUrlProblem('https://evilmyshopify.com', policy)).toBeDefined();
+    expect(outboundUrlProblem('https://myshopify.com.evil.example', policy)).toBeDefined();
+  });
+});
