@@ -162,11 +162,30 @@ function mapOrderItem(it: any): { distributorSku: string; quantity: number } | u
 }
 
 /**
+ * Deals an entry's units across `boxes` boxes in turn (unit k to box k mod boxes), per SKU in order:
+ * box i's lines. With fewer units than boxes, the last boxes are empty.
+ */
+export function dealUnits(lines: { distributorSku: string; quantity: number }[], boxes: number): { distributorSku: string; quantity: number }[][] {
+  const out = Array.from({ length: boxes }, () => [] as { distributorSku: string; quantity: number }[]);
+  let k = 0;
+  for (const l of lines) {
+    for (let u = 0; u < l.quantity; u++, k++) {
+      const box = out[k % boxes];
+      const ex = box.find((x) => x.distributorSku === l.distributorSku);
+      if (ex) ex.quantity += 1;
+      else box.push({ distributorSku: l.distributorSku, quantity: 1 });
+    }
+  }
+  return out;
+}
+
+/**
  * GET /orders/{po} body → FoundOrder (null when the PO object lists no order). One
  * `order_details` entry per order/warehouse; only `SHIPPED` entries with tracking count as shipped.
- * Each tracking number becomes one shipment; when an entry has several tracking numbers, which
- * items went in which box is unknown, so the entry's items go with its first tracking number and
- * the others carry no lines (quantities are never counted twice). A tracking number listed on
+ * Each tracking number becomes one shipment. When an entry has several tracking numbers, which
+ * items went in which box is unknown, yet a marketplace takes a tracking number only with units on
+ * it: the entry's units are dealt across its boxes in turn (`dealUnits`), so every box carries at
+ * least one unit when there are enough and no unit is counted twice. A tracking number listed on
  * several entries is one shipment with their lines merged.
  */
 export function mapWpsOrder(
@@ -195,8 +214,9 @@ export function mapWpsOrder(
       parseWpsDate(d.ship_date) ?? parseWpsDate(d.invoice_date) ?? (opts.now ?? (() => new Date()))().toISOString();
     const service = typeof d.ship_via === 'string' && d.ship_via.trim() !== '' ? d.ship_via.trim() : undefined;
     const warehouse = typeof d.warehouse === 'string' && d.warehouse.trim() !== '' ? d.warehouse.trim() : undefined;
+    const boxes = dealUnits(lines, trackings.length);
     trackings.forEach((trackingNumber, i) => {
-      const mine = i === 0 ? lines : [];
+      const mine = boxes[i];
       const same = shipments.find((s) => s.trackingNumber === trackingNumber);
       if (same) {
         // One box number on several entries (e.g. two warehouses consolidated): one shipment.

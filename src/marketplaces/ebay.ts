@@ -428,9 +428,17 @@ export async function mintEbayToken(
       { target: TARGET, httpStatus: res.status, upstreamCode: body?.error },
     );
   }
-  throw (
-    classifyCommonStatus(TARGET, res, false, parseRetryAfter(res.headers['retry-after'])) ??
-    new ExternalCallError('transient', 'upstream_unavailable', `eBay's token endpoint answered ${res.status} without a token.`, { target: TARGET, httpStatus: res.status })
+  const busy = classifyCommonStatus(TARGET, res, false, parseRetryAfter(res.headers['retry-after']));
+  if (busy) throw busy;
+  if (res.status >= 200 && res.status < 300) {
+    throw new ExternalCallError('transient', 'upstream_unavailable', "eBay's token endpoint answered without a token.", { target: TARGET, httpStatus: res.status });
+  }
+  // Anything else (404, 405, …) is not eBay's token endpoint answering: retrying will not help.
+  throw new ExternalCallError(
+    'permanent',
+    'invalid_request',
+    `eBay's token endpoint answered HTTP ${res.status}; check that the connection's base URL points at eBay's API.`,
+    { target: TARGET, httpStatus: res.status },
   );
 }
 

@@ -460,8 +460,15 @@ export async function mintWalmartToken(
       { target: TARGET, httpStatus: res.status, upstreamCode: reason ?? String(res.status) },
     );
   }
-  const err = classifyWalmartResponse('read', res, { secrets });
-  throw new ExternalCallError(err.kind === 'permanent' ? 'transient' : err.kind, err.code, `Walmart's token endpoint failed: ${err.message}`, err.details);
+  const busy = classifyCommonStatus(TARGET, res, false, parseRetryAfter(res.headers['retry-after']));
+  if (busy) throw new ExternalCallError('transient', busy.code, `Walmart's token endpoint answered ${res.status}; a new token could not be minted yet.`, busy.details);
+  // Anything else (404, 405, …) is not Walmart's token endpoint answering: retrying will not help.
+  throw new ExternalCallError(
+    'permanent',
+    'invalid_request',
+    `Walmart's token endpoint answered HTTP ${res.status}; check that the connection's base URL points at Walmart's API.`,
+    { target: TARGET, httpStatus: res.status },
+  );
 }
 
 function serviceHeaders(opts: Pick<WalmartAdapterOptions, 'serviceName' | 'channelType'>): Record<string, string> {

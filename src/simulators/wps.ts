@@ -90,6 +90,8 @@ export interface ShipRequest {
   /** A WPS ship_via code (default: the cart's ship_via, else UP2D). */
   carrier?: string;
   trackingNumber?: string;
+  /** More boxes of the same shipment: WPS lists every box's number on the same order entry. */
+  extraTrackingNumbers?: string[];
   warehouse?: string;
   /** ISO time of shipment (default: the simulator clock). */
   shippedAt?: string;
@@ -484,7 +486,7 @@ export class WpsSimulator {
       shipped.ship_date = shippedAtWps;
       shipped.invoice_number = 900001 + this.seq.invoice++;
       shipped.invoice_date = shippedAtWps;
-      shipped.tracking_numbers = [...shipped.tracking_numbers, trackingNumber];
+      shipped.tracking_numbers = [...shipped.tracking_numbers, trackingNumber, ...(req.extraTrackingNumbers ?? [])];
       let cs = perOrder.get(order);
       if (!cs) {
         cs = { trackingNumber, carrier, lines: [], shippedAt: shippedAtDate.toISOString(), warehouse: shipped.warehouse };

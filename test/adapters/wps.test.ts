@@ -4,6 +4,7 @@ import type { DistributorAdapter, PurchaseOrderRequest } from '../../src/distrib
 import {
   buildWpsCart,
   classifyWpsResponse,
+  dealUnits,
   mapWpsOrder,
   mapWpsStock,
   parseWpsDate,
@@ -114,13 +115,19 @@ describe('WPS pure mapping', () => {
           carrier: 'UPS',
           service: 'UP2D',
           shippedAt: '2024-05-02T08:00:00.000Z',
-          lines: [{ distributorSku: 'B', quantity: 3 }],
+          lines: [{ distributorSku: 'B', quantity: 2 }],
           warehouse: 'CA',
         },
-        // a second box of the same entry: lines unknown, never counted twice
-        { trackingNumber: '1Z999AA10123456785', carrier: 'UPS', service: 'UP2D', shippedAt: '2024-05-02T08:00:00.000Z', lines: [], warehouse: 'CA' },
+        // a second box of the same entry: which units are in it is unknown; the units are dealt
+        // across the boxes so each tracking number reaches the marketplace, none counted twice
+        { trackingNumber: '1Z999AA10123456785', carrier: 'UPS', service: 'UP2D', shippedAt: '2024-05-02T08:00:00.000Z', lines: [{ distributorSku: 'B', quantity: 1 }], warehouse: 'CA' },
       ],
     });
+    expect(dealUnits([{ distributorSku: 'A', quantity: 1 }, { distributorSku: 'B', quantity: 2 }], 2)).toEqual([
+      [{ distributorSku: 'A', quantity: 1 }, { distributorSku: 'B', quantity: 1 }],
+      [{ distributorSku: 'B', quantity: 1 }],
+    ]);
+    expect(dealUnits([{ distributorSku: 'A', quantity: 1 }], 3)).toEqual([[{ distributorSku: 'A', quantity: 1 }], [], []]);
     expect(mapWpsOrder({ data: { po_number: 'PO1', order_details: [] } })).toBeNull();
   });
 

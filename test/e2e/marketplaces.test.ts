@@ -64,3 +64,22 @@ it.each(['amazon', 'walmart', 'shopify', 'ebay'] as DemoMarketplace[])('drop-shi
   const listed = await stack.api('GET', `/v1/dropships?marketplace=${code}&status=completed`, undefined, key);
   expect(listed.body.items.map((i: { pssOrderId: string }) => i.pssOrderId)).toContain(body.pssOrderId);
 });
+
+it('uploads every box of a WPS shipment that lists several tracking numbers on one order entry', async () => {
+  const { key } = await stack.dealer();
+  const order = marketplaceOrder('ebay', ++n, [{ sku: 'HELMET-BELL-QUALIFIER-M', quantity: 3 }]);
+  await stack.sim('ebay', 'POST', '/__control/orders', order.seed);
+  const body = demoDropshipBody(`BOXES-${n}`);
+  body.marketplace = { code: 'ebay', orderId: order.orderId };
+  body.lines = [{ lineId: 'L1', marketplaceLineId: order.lineIds[0], sku: 'HELMET-BELL-QUALIFIER-M', quantity: 3 }];
+  expect((await stack.api('POST', '/v1/dropships', body, key)).status).toBe(201);
+  await stack.api('POST', `/v1/dropships/${body.pssOrderId}/confirm`, { confirmedBy: 'boxes' }, key);
+  const placed = await stack.waitForDropship(key, body.pssOrderId, (d) => d.status === 'submitted', 'submitted');
+  const boxes = [`1Z999AA1BOX${n}1`, `1Z999AA1BOX${n}2`, `1Z999AA1BOX${n}3`];
+  await stack.sim('wps', 'POST', `/__control/orders/${placed.purchaseOrders[0].poNumber}/ship`, { carrier: 'UP2D', trackingNumber: boxes[0], extraTrackingNumbers: boxes.slice(1) });
+  const done = await stack.waitForDropship(key, body.pssOrderId, (d) => d.status === 'completed', 'completed');
+  expect(done.uploads.map((u: { trackingNumber: string }) => u.trackingNumber).sort()).toEqual(boxes);
+  const atEbay = (await stack.sim('ebay', 'GET', `/__control/orders/${order.orderId}`)).body;
+  expect(atEbay.fulfillments.map((f: { shipmentTrackingNumber: string }) => f.shipmentTrackingNumber).sort()).toEqual(boxes);
+  expect(atEbay.orderFulfillmentStatus).toBe('FULFILLED');
+});
