@@ -135,7 +135,8 @@ async function main() {
    Admin key      ${env.ADMIN_API_KEY}
    Demo dealer    ${demo.tenantName}  (tenant ${demo.tenantId})
    Demo API key   ${demo.apiKey}
-   Simulators     WPS :4101  Parts Unlimited :4102  Tucker :4103  Automatic :4104  eBay :4201
+   Simulators     WPS :4101  Parts Unlimited :4102  Tucker :4103  Automatic :4104
+                  eBay :4201  Amazon :4202  Walmart :4203  Shopify :4204
    Tracking poll  every ${env.TRACKING_POLL_INTERVAL}
 
  Start the demo dropship (two lines → two distributors → two POs):

@@ -306,7 +306,8 @@ curl -s ${opts.api}/v1/purchase-orders/${wpsPo} ${auth}
 ${otherMarketplaces
   .map(
     (m, i) => `
-# ${8 + i}. The same order from ${m.code[0].toUpperCase()}${m.code.slice(1)} (${m.body.pssOrderId}, order ${m.body.marketplace.orderId}): start, confirm, ship, look
+# ${8 + i}. The same order from ${m.code[0].toUpperCase()}${m.code.slice(1)} (${m.body.pssOrderId}, order ${m.body.marketplace.orderId}): start, confirm,
+#    ship once its POs are listed (GET /v1/purchase-orders?pssOrderId=${m.body.pssOrderId}), then look at the marketplace
 curl -s -X POST ${opts.api}/v1/dropships ${auth} ${json} -d @${m.file}
 curl -s -X POST ${opts.api}/v1/dropships/${m.body.pssOrderId}/confirm ${auth} ${json} -d '{"confirmedBy":"demo@dealer"}'
 curl -s -X POST ${SIM.wps}/__control/orders/${m.wpsPo}/ship ${json} -d '{"carrier":"UP2D","trackingNumber":"1Z999AA1012345${6790 + i}"}'
