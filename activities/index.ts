@@ -398,6 +398,8 @@ export function createActivities(deps: ActivityDeps) {
             lines: input.lines,
             carrier: input.carrier as CanonicalCarrier,
             service: input.service,
+            // Distributors that name their carrier put the name in the service (Automatic, Tucker).
+            ...(input.carrier === 'Other' && input.service ? { carrierName: input.service } : {}),
             trackingNumber: input.trackingNumber,
             shippedAt: input.shippedAt,
           });

@@ -71,8 +71,8 @@ export interface AmazonAdapterContext extends MarketplaceContext {
   amazon?: AmazonAdapterOptions;
 }
 
-/** An upload may name the distributor's own carrier, used as `carrierName` on the Other path. */
-export type AmazonTrackingUpload = TrackingUpload & { carrierName?: string };
+/** An upload names the distributor's own carrier (`carrierName`), used on the Other path. */
+export type AmazonTrackingUpload = TrackingUpload;
 
 const TARGET = 'amazon';
 export const AMAZON_SP_API_PRODUCTION_URL = 'https://sellingpartnerapi-na.amazon.com';

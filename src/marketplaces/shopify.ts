@@ -117,7 +117,7 @@ export interface ShopifyTrackingInfo {
 
 /** `trackingInfo` for one package: the company name, the tracking number (letters and digits), a url where needed. */
 export function shopifyTrackingInfo(
-  upload: Pick<TrackingUpload, 'carrier' | 'trackingNumber' | 'orderId'>,
+  upload: Pick<TrackingUpload, 'carrier' | 'carrierName' | 'trackingNumber' | 'orderId'>,
   opts: Pick<ShopifyAdapterOptions, 'companies' | 'trackingUrls'> = {},
 ): ShopifyTrackingInfo {
   const number = alphanumericTracking(upload.trackingNumber ?? '');
@@ -129,7 +129,11 @@ export function shopifyTrackingInfo(
       { target: TARGET },
     );
   }
-  const company = opts.companies?.[upload.carrier] ?? SHOPIFY_COMPANIES[upload.carrier] ?? SHOPIFY_COMPANIES.Other;
+  const company =
+    opts.companies?.[upload.carrier] ??
+    (upload.carrier === 'Other' ? upload.carrierName?.trim() : undefined) ??
+    SHOPIFY_COMPANIES[upload.carrier] ??
+    SHOPIFY_COMPANIES.Other;
   const template = opts.trackingUrls?.[upload.carrier] ?? SHOPIFY_TRACKING_URLS[upload.carrier];
   return { company, number, ...(template ? { url: template.split('{number}').join(encodeURIComponent(number)) } : {}) };
 }

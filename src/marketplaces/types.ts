@@ -13,6 +13,8 @@ export interface TrackingUpload {
   carrier: CanonicalCarrier;
   /** The distributor's service code, if any (some marketplaces want a method). */
   service?: string;
+  /** The distributor's own carrier name, for a carrier outside the canonical list (`carrier: 'Other'`). */
+  carrierName?: string;
   trackingNumber: string;
   /** ISO-8601 UTC. */
   shippedAt: string;

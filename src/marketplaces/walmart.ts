@@ -99,9 +99,10 @@ export type WalmartCarrierName = { carrier: string } | { otherCarrier: string };
 export function walmartCarrierName(
   carrier: CanonicalCarrier,
   opts: { carrierCodes?: Partial<Record<CanonicalCarrier, string>>; otherCarrierName?: string } = {},
+  distributorCarrierName?: string,
 ): WalmartCarrierName {
   const code = opts.carrierCodes?.[carrier] ?? WALMART_CARRIER_CODES[carrier];
-  return code ? { carrier: code } : { otherCarrier: opts.otherCarrierName ?? 'Other' };
+  return code ? { carrier: code } : { otherCarrier: distributorCarrierName?.trim() || opts.otherCarrierName || 'Other' };
 }
 
 /**
@@ -199,7 +200,7 @@ export function buildWalmartShipment(upload: TrackingUpload, opts: WalmartAdapte
     }
     merged.set(l.marketplaceLineId, (merged.get(l.marketplaceLineId) ?? 0) + l.quantity);
   }
-  const carrierName = walmartCarrierName(upload.carrier, opts);
+  const carrierName = walmartCarrierName(upload.carrier, opts, upload.carrierName);
   let trackingURL: string | undefined;
   if ('otherCarrier' in carrierName) {
     if (!opts.trackingUrlTemplate) {

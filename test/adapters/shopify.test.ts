@@ -496,3 +496,10 @@ describe('simulator', () => {
     expect((await gql('{ shop { name } }')).status).toBe(401); // tokens cleared too
   });
 });
+
+describe("a carrier outside the canonical list keeps the distributor's name", () => {
+  test('the company is the distributor carrier name when the canonical carrier is Other', () => {
+    expect(shopifyTrackingInfo({ orderId: '1', carrier: 'Other', carrierName: 'R+L Carriers', trackingNumber: 'RL123456' }).company).toBe('R+L Carriers');
+    expect(shopifyTrackingInfo({ orderId: '1', carrier: 'UPS', carrierName: 'ignored', trackingNumber: '1Z999AA10123456784' }).company).toBe('UPS');
+  });
+});

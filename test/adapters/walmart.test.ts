@@ -724,3 +724,11 @@ describe('simulator', () => {
     expect(await a.uploadTracking(upload({ orderId: 'AUTO-1', lines: [{ marketplaceLineId: '1', quantity: 2 }], trackingNumber: 'P1' }))).toEqual({ outcome: 'already_uploaded' });
   });
 });
+
+describe("a carrier outside Walmart's list keeps the distributor's name", () => {
+  test('otherCarrier is the distributor carrier name, else the configured default', () => {
+    expect(walmartCarrierName('Other', {}, 'R+L Carriers')).toEqual({ otherCarrier: 'R+L Carriers' });
+    expect(walmartCarrierName('Other', { otherCarrierName: 'Freight' })).toEqual({ otherCarrier: 'Freight' });
+    expect(walmartCarrierName('UPS', {}, 'ignored')).toEqual({ carrier: 'UPS' });
+  });
+});
