@@ -23,6 +23,7 @@ import { z } from 'zod';
 import { alphanumericTracking, type CanonicalCarrier } from '../carriers';
 import { maskSecret } from '../crypto';
 import { ExternalCallError } from '../external-errors';
+import { packageLines, packageTracking } from './package';
 import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpRequest, type HttpResponse } from '../http';
 import type { AccessTokenSource, MarketplaceAdapter, MarketplaceContext, MarketplaceModule, MintedToken, TrackingUpload, UploadResult } from './types';
 
@@ -75,6 +76,7 @@ export interface AmazonAdapterContext extends MarketplaceContext {
 export type AmazonTrackingUpload = TrackingUpload;
 
 const TARGET = 'amazon';
+const AMAZON_WORDS = { target: TARGET, name: 'Amazon', line: 'order item', order: 'order' };
 export const AMAZON_SP_API_PRODUCTION_URL = 'https://sellingpartnerapi-na.amazon.com';
 export const AMAZON_LWA_PRODUCTION_URL = 'https://api.amazon.com';
 const TOKEN_PATH = '/auth/o2/token';
@@ -150,24 +152,13 @@ export function buildAmazonShipmentConfirmation(
   upload: AmazonTrackingUpload,
   opts: { marketplaceId: string; carrierCodes?: Partial<Record<CanonicalCarrier, string>>; otherCarrierName?: string; now?: Date; clockSkewMs?: number },
 ): AmazonShipmentConfirmation {
-  const refuse = (code: 'invalid_request' | 'tracking_rejected', message: string) => new ExternalCallError('permanent', code, message, { target: TARGET });
   if (!ORDER_ID.test(upload.orderId ?? '')) {
-    throw refuse('invalid_request', `"${upload.orderId}" is not an Amazon order id; Amazon order ids look like 123-1234567-1234567.`);
+    throw new ExternalCallError('permanent', 'invalid_request', `"${upload.orderId}" is not an Amazon order id; Amazon order ids look like 123-1234567-1234567.`, {
+      target: TARGET,
+    });
   }
-  const trackingNumber = alphanumericTracking(upload.trackingNumber ?? '');
-  if (!trackingNumber) {
-    throw refuse('tracking_rejected', `Tracking number "${upload.trackingNumber}" has no letters or digits, so it cannot be sent to Amazon.`);
-  }
-  if (!upload.lines || upload.lines.length === 0) {
-    throw refuse('invalid_request', `The package with tracking ${trackingNumber} names no Amazon order items for order ${upload.orderId}.`);
-  }
-  const merged = new Map<string, number>();
-  for (const l of upload.lines) {
-    if (!l.marketplaceLineId || !Number.isInteger(l.quantity) || l.quantity <= 0) {
-      throw refuse('invalid_request', `Amazon order item "${l.marketplaceLineId}" has an invalid quantity ${l.quantity}; it must be a whole number above 0.`);
-    }
-    merged.set(l.marketplaceLineId, (merged.get(l.marketplaceLineId) ?? 0) + l.quantity);
-  }
+  const trackingNumber = packageTracking(upload, AMAZON_WORDS);
+  const merged = packageLines(upload, trackingNumber, AMAZON_WORDS);
   const carrierCode = amazonCarrierCode(upload.carrier, opts.carrierCodes);
   return {
     marketplaceId: opts.marketplaceId,

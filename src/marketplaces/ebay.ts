@@ -19,6 +19,7 @@ import { maskSecret } from '../crypto';
 import { alphanumericTracking, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
 import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpClientFactory, type HttpRequest, type HttpResponse } from '../http';
+import { packageLines, packageTracking } from './package';
 import type { AccessTokenSource, MarketplaceAdapter, MarketplaceContext, MarketplaceModule, MintedToken, TrackingUpload, UploadResult } from './types';
 
 /**
@@ -69,6 +70,7 @@ export interface EbayAdapterContext {
 }
 
 const TARGET = 'ebay';
+const EBAY_WORDS = { target: TARGET, name: 'eBay', line: 'line item', order: 'order' };
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_CLOCK_SKEW_MS = 60_000;
 const ORDER_PATH = '/sell/fulfillment/v1/order';
@@ -127,35 +129,8 @@ export function buildEbayFulfillment(
   upload: TrackingUpload,
   opts: { carrierCodes?: Partial<Record<CanonicalCarrier, string>>; now?: Date; clockSkewMs?: number } = {},
 ): EbayFulfillmentBody {
-  const trackingNumber = alphanumericTracking(upload.trackingNumber ?? '');
-  if (!trackingNumber) {
-    throw new ExternalCallError(
-      'permanent',
-      'tracking_rejected',
-      `Tracking number "${upload.trackingNumber}" has no letters or digits; eBay accepts only alphanumeric tracking numbers.`,
-      { target: TARGET },
-    );
-  }
-  if (!upload.lines || upload.lines.length === 0) {
-    throw new ExternalCallError(
-      'permanent',
-      'invalid_request',
-      `The package with tracking ${trackingNumber} names no eBay line items for order ${upload.orderId}.`,
-      { target: TARGET },
-    );
-  }
-  const merged = new Map<string, number>();
-  for (const l of upload.lines) {
-    if (!l.marketplaceLineId || !Number.isInteger(l.quantity) || l.quantity <= 0) {
-      throw new ExternalCallError(
-        'permanent',
-        'invalid_request',
-        `eBay line item "${l.marketplaceLineId}" has an invalid quantity ${l.quantity}; it must be a whole number above 0.`,
-        { target: TARGET },
-      );
-    }
-    merged.set(l.marketplaceLineId, (merged.get(l.marketplaceLineId) ?? 0) + l.quantity);
-  }
+  const trackingNumber = packageTracking(upload, EBAY_WORDS);
+  const merged = packageLines(upload, trackingNumber, EBAY_WORDS);
   return {
     lineItems: [...merged].map(([lineItemId, quantity]) => ({ lineItemId, quantity })),
     shippedDate: ebayShippedDate(upload.shippedAt, opts.now ?? new Date(), opts.clockSkewMs ?? DEFAULT_CLOCK_SKEW_MS),

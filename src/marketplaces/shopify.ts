@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { alphanumericTracking, type CanonicalCarrier } from '../carriers';
 import { maskSecret } from '../crypto';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
+import { packageLines, packageTracking } from './package';
 import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpClientFactory, type HttpResponse } from '../http';
 import type { MarketplaceAdapter, MarketplaceModule, TrackingUpload, UploadResult } from './types';
 
@@ -73,6 +74,7 @@ export interface ShopifyAdapterContext {
 }
 
 const TARGET = 'shopify';
+const SHOPIFY_WORDS = { target: TARGET, name: 'Shopify', line: 'line item', order: 'order' };
 const DEFAULT_TIMEOUT_MS = 15_000;
 export const DEFAULT_SHOPIFY_API_VERSION = '2026-10'; // [G]
 const DEFAULT_PAGE_SIZES: ShopifyPageSizes = { fulfillmentOrders: 10, fulfillmentOrderLineItems: 50, fulfillments: 20, fulfillmentLineItems: 20 };
@@ -225,17 +227,7 @@ export interface ShopifyFulfillmentGroup {
  * refusal naming the line when Shopify has too few units left to fulfil.
  */
 export function planShopifyFulfillments(order: ShopifyOrder, upload: Pick<TrackingUpload, 'orderId' | 'lines' | 'trackingNumber'>): ShopifyFulfillmentGroup[] {
-  if (!upload.lines || upload.lines.length === 0) {
-    throw new ExternalCallError('permanent', 'invalid_request', `The package with tracking ${upload.trackingNumber} names no Shopify line items for order ${upload.orderId}.`, { target: TARGET });
-  }
-  const wanted = new Map<string, number>();
-  for (const l of upload.lines) {
-    if (!Number.isInteger(l.quantity) || l.quantity <= 0) {
-      throw new ExternalCallError('permanent', 'invalid_request', `Shopify line item "${l.marketplaceLineId}" has an invalid quantity ${l.quantity}; it must be a whole number above 0.`, { target: TARGET });
-    }
-    const id = shopifyLineItemGid(l.marketplaceLineId);
-    wanted.set(id, (wanted.get(id) ?? 0) + l.quantity);
-  }
+  const wanted = packageLines(upload, upload.trackingNumber, SHOPIFY_WORDS, shopifyLineItemGid);
   for (const f of fulfillmentsWithTracking(order, upload.trackingNumber)) {
     for (const l of f.lineItems) if (wanted.has(l.lineItemId)) wanted.set(l.lineItemId, wanted.get(l.lineItemId)! - l.quantity);
   }

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { alphanumericTracking, type CanonicalCarrier } from '../carriers';
 import { maskSecret } from '../crypto';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
+import { packageLines, packageTracking } from './package';
 import { classifyCommonStatus, redact, resolveBaseUrl, type HttpClient, type HttpRequest, type HttpResponse } from '../http';
 import type { AccessTokenSource, MarketplaceAdapter, MarketplaceContext, MarketplaceModule, MintedToken, TrackingUpload, UploadResult } from './types';
 
@@ -72,6 +73,7 @@ export interface WalmartAdapterContext extends MarketplaceContext {
 }
 
 const TARGET = 'walmart';
+const WALMART_WORDS = { target: TARGET, name: 'Walmart', line: 'order line', order: 'purchase order' };
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_SERVICE_NAME = 'Walmart Marketplace';
 const TOKEN_PATH = '/v3/token';
@@ -171,35 +173,8 @@ export interface WalmartShipmentBody {
  * Tracking is stripped to letters and digits; lines with the same lineNumber are merged.
  */
 export function buildWalmartShipment(upload: TrackingUpload, opts: WalmartAdapterOptions = {}): WalmartShipmentBody {
-  const trackingNumber = alphanumericTracking(upload.trackingNumber ?? '');
-  if (!trackingNumber) {
-    throw new ExternalCallError(
-      'permanent',
-      'tracking_rejected',
-      `Tracking number "${upload.trackingNumber}" has no letters or digits, so it cannot be sent to Walmart.`,
-      { target: TARGET },
-    );
-  }
-  if (!upload.lines || upload.lines.length === 0) {
-    throw new ExternalCallError(
-      'permanent',
-      'invalid_request',
-      `The package with tracking ${trackingNumber} names no Walmart order lines for purchase order ${upload.orderId}.`,
-      { target: TARGET },
-    );
-  }
-  const merged = new Map<string, number>();
-  for (const l of upload.lines) {
-    if (!l.marketplaceLineId || !Number.isInteger(l.quantity) || l.quantity <= 0) {
-      throw new ExternalCallError(
-        'permanent',
-        'invalid_request',
-        `Walmart order line "${l.marketplaceLineId}" has an invalid quantity ${l.quantity}; it must be a whole number above 0.`,
-        { target: TARGET },
-      );
-    }
-    merged.set(l.marketplaceLineId, (merged.get(l.marketplaceLineId) ?? 0) + l.quantity);
-  }
+  const trackingNumber = packageTracking(upload, WALMART_WORDS);
+  const merged = packageLines(upload, trackingNumber, WALMART_WORDS);
   const carrierName = walmartCarrierName(upload.carrier, opts, upload.carrierName);
   let trackingURL: string | undefined;
   if ('otherCarrier' in carrierName) {
