@@ -19,7 +19,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SimulatorHarness } from './harness';
+import { SimulatorHarness, registerOrderAndConfigControl } from './harness';
 
 /** §2.2 [S]: the historical `amzn-base.xsd` CarrierCode list, plus newer Seller Central names [G]. */
 export const DEFAULT_AMAZON_CARRIER_CODES = [
@@ -390,23 +390,7 @@ export class AmazonSimulator {
       return { clientId: parsed.data.clientId, refreshToken: `••••${parsed.data.refreshToken.slice(-4)}` };
     });
     app.post('/__control/tokens/expire', async () => ({ expired: this.expireAccessTokens() }));
-    app.post('/__control/orders', async (req, reply) => {
-      const parsed = orderSchema.safeParse(req.body);
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid order body', issues: parsed.error.issues });
-      return this.upsertOrder(parsed.data);
-    });
-    app.get('/__control/orders', async () => ({ orders: this.listOrders() }));
-    app.get<{ Params: { orderId: string } }>('/__control/orders/:orderId', async (req, reply) => {
-      const o = this.getOrder(req.params.orderId);
-      if (!o) return reply.code(404).send({ error: `no order ${req.params.orderId}` });
-      return o;
-    });
-    app.get('/__control/config', async () => ({ config: this.config }));
-    app.post('/__control/config', async (req, reply) => {
-      const parsed = configSchema.safeParse(req.body ?? {});
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid config', issues: parsed.error.issues });
-      return { config: this.configure(parsed.data as Partial<AmazonSimulatorConfig>) };
-    });
+    registerOrderAndConfigControl<z.infer<typeof orderSchema>, AmazonSimulatorConfig>(app, this, { order: orderSchema, config: configSchema });
 
     // ---- Login with Amazon ----
     app.post('/auth/o2/token', async (req, reply) => this.mint(req, reply));

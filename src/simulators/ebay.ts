@@ -17,7 +17,7 @@
 // rejectFutureShippedDate, shippedDateFormat, systemError (the 500/30500 toggle).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SimulatorHarness } from './harness';
+import { SimulatorHarness, registerOrderAndConfigControl } from './harness';
 
 export const EBAY_FULFILLMENT_SCOPE = 'https://api.ebay.com/oauth/api_scope/sell.fulfillment';
 export const EBAY_FULFILLMENT_READONLY_SCOPE = 'https://api.ebay.com/oauth/api_scope/sell.fulfillment.readonly';
@@ -551,23 +551,7 @@ export class EbaySimulator {
       const t = this.addToken(parsed.data);
       return { token: `••••${parsed.data.token.slice(-4)}`, ...t };
     });
-    app.post('/__control/orders', async (req, reply) => {
-      const parsed = orderSchema.safeParse(req.body);
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid order body', issues: parsed.error.issues });
-      return this.upsertOrder(parsed.data);
-    });
-    app.get('/__control/orders', async () => ({ orders: this.listOrders() }));
-    app.get<{ Params: { orderId: string } }>('/__control/orders/:orderId', async (req, reply) => {
-      const o = this.getOrder(req.params.orderId);
-      if (!o) return reply.code(404).send({ error: `no order ${req.params.orderId}` });
-      return o;
-    });
-    app.get('/__control/config', async () => ({ config: this.config }));
-    app.post('/__control/config', async (req, reply) => {
-      const parsed = configSchema.safeParse(req.body ?? {});
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid config', issues: parsed.error.issues });
-      return { config: this.configure(parsed.data as Partial<EbaySimulatorConfig>) };
-    });
+    registerOrderAndConfigControl<z.infer<typeof orderSchema>, EbaySimulatorConfig>(app, this, { order: orderSchema, config: configSchema });
 
     // ---- OAuth: refresh-token grant (§8.6) ----
     app.post('/identity/v1/oauth2/token', async (req, reply) => {

@@ -209,3 +209,42 @@ export class SimulatorHarness {
     await this.app.close();
   }
 }
+
+/** What a marketplace simulator offers its order and config control routes. */
+export interface OrderAndConfigSimulator<Order, Config> {
+  upsertOrder(order: Order): unknown;
+  listOrders(): unknown[];
+  getOrder(orderId: string): unknown;
+  readonly config: Config;
+  configure(patch: Partial<Config>): Config;
+}
+
+type Parser<T> = { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: unknown[] } } };
+
+/**
+ * The control routes every marketplace simulator has: `POST/GET /__control/orders`,
+ * `GET /__control/orders/:orderId`, `GET/POST /__control/config`.
+ */
+export function registerOrderAndConfigControl<Order, Config>(
+  app: FastifyInstance,
+  sim: OrderAndConfigSimulator<Order, Config>,
+  schemas: { order: Parser<Order>; config: Parser<unknown> },
+): void {
+  app.post('/__control/orders', async (req, reply) => {
+    const parsed = schemas.order.safeParse(req.body);
+    if (!parsed.success) return reply.code(400).send({ error: 'invalid order body', issues: parsed.error.issues });
+    return sim.upsertOrder(parsed.data);
+  });
+  app.get('/__control/orders', async () => ({ orders: sim.listOrders() }));
+  app.get<{ Params: { orderId: string } }>('/__control/orders/:orderId', async (req, reply) => {
+    const o = sim.getOrder(req.params.orderId);
+    if (!o) return reply.code(404).send({ error: `no order ${req.params.orderId}` });
+    return o;
+  });
+  app.get('/__control/config', async () => ({ config: sim.config }));
+  app.post('/__control/config', async (req, reply) => {
+    const parsed = schemas.config.safeParse(req.body ?? {});
+    if (!parsed.success) return reply.code(400).send({ error: 'invalid config', issues: parsed.error.issues });
+    return { config: sim.configure(parsed.data as Partial<Config>) };
+  });
+}

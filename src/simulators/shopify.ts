@@ -18,7 +18,7 @@
 // restore rate (plan), query/mutation costs, the userError texts, the known company list (links).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { SimulatorHarness } from './harness';
+import { SimulatorHarness, registerOrderAndConfigControl } from './harness';
 
 /** §4.2 [C]: names Shopify links automatically (capitalization matters). */
 export const DEFAULT_SHOPIFY_KNOWN_COMPANIES: Record<string, string> = {
@@ -354,23 +354,7 @@ export class ShopifySimulator {
       if (!parsed.success) return reply.code(400).send({ error: 'invalid token body', issues: parsed.error.issues });
       return { token: `••••${parsed.data.token.slice(-4)}`, ...this.addToken(parsed.data) };
     });
-    app.post('/__control/orders', async (req, reply) => {
-      const parsed = orderSchema.safeParse(req.body);
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid order body', issues: parsed.error.issues });
-      return this.upsertOrder(parsed.data);
-    });
-    app.get('/__control/orders', async () => ({ orders: this.listOrders() }));
-    app.get<{ Params: { orderId: string } }>('/__control/orders/:orderId', async (req, reply) => {
-      const o = this.getOrder(req.params.orderId);
-      if (!o) return reply.code(404).send({ error: `no order ${req.params.orderId}` });
-      return o;
-    });
-    app.get('/__control/config', async () => ({ config: this.config }));
-    app.post('/__control/config', async (req, reply) => {
-      const parsed = configSchema.safeParse(req.body ?? {});
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid config', issues: parsed.error.issues });
-      return { config: this.configure(parsed.data as Partial<ShopifySimulatorConfig>) };
-    });
+    registerOrderAndConfigControl<z.infer<typeof orderSchema>, ShopifySimulatorConfig>(app, this, { order: orderSchema, config: configSchema });
 
     app.post<{ Params: { version: string } }>('/admin/api/:version/graphql.json', async (req, reply) => this.graphql(req, reply));
   }

@@ -20,7 +20,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { SimulatorHarness } from './harness';
+import { SimulatorHarness, registerOrderAndConfigControl } from './harness';
 
 /** §3.2 excerpt of "Supported carrier names" (the wire codes, exact spelling). */
 export const DEFAULT_WALMART_CARRIERS = [
@@ -469,23 +469,7 @@ export class WalmartSimulator {
       this.expireTokens();
       return { expired: this.tokens.size };
     });
-    app.post('/__control/orders', async (req, reply) => {
-      const parsed = orderSchema.safeParse(req.body);
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid order body', issues: parsed.error.issues });
-      return this.upsertOrder(parsed.data);
-    });
-    app.get('/__control/orders', async () => ({ orders: this.listOrders() }));
-    app.get<{ Params: { po: string } }>('/__control/orders/:po', async (req, reply) => {
-      const o = this.getOrder(req.params.po);
-      if (!o) return reply.code(404).send({ error: `no order ${req.params.po}` });
-      return o;
-    });
-    app.get('/__control/config', async () => ({ config: this.config }));
-    app.post('/__control/config', async (req, reply) => {
-      const parsed = configSchema.safeParse(req.body ?? {});
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid config', issues: parsed.error.issues });
-      return { config: this.configure(parsed.data as Partial<WalmartSimulatorConfig>) };
-    });
+    registerOrderAndConfigControl<z.infer<typeof orderSchema>, WalmartSimulatorConfig>(app, this, { order: orderSchema, config: configSchema });
 
     // ---- token ----
     app.post('/v3/token', async (req, reply) => {
