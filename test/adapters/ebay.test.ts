@@ -20,6 +20,7 @@ import {
   EBAY_FULFILLMENT_READONLY_SCOPE,
   type EbaySimulator,
 } from '../../src/simulators/ebay';
+import { expectRefusal as expectRefusalOf } from '../support/adapter-helpers';
 
 const TOKEN = 'v^1.1#i^1#p^3#r^1#TESTTOKENabcd1234';
 const ORDER = '12-34567-89012';
@@ -64,18 +65,7 @@ function upload(over: Partial<TrackingUpload> = {}): TrackingUpload {
   };
 }
 
-async function expectRefusal(p: Promise<unknown>, kind: string, code: string): Promise<ExternalCallError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ExternalCallError);
-    const err = e as ExternalCallError;
-    expect({ kind: err.kind, code: err.code }).toEqual({ kind, code });
-    expect(err.message).not.toContain(TOKEN);
-    return err;
-  }
-  throw new Error(`expected ${kind}/${code}, but the call succeeded`);
-}
+const expectRefusal = (p: Promise<unknown>, kind: string, code: string) => expectRefusalOf(p, kind, code, [TOKEN]);
 
 const postsTo = (orderId = ORDER) => sim.harness.requests.filter((r) => r.method === 'POST' && r.path === `${API}/order/${orderId}/shipping_fulfillment`);
 

@@ -18,6 +18,7 @@ import {
   type WalmartCredentials,
 } from '../../src/marketplaces/walmart';
 import { createWalmartSimulator, type WalmartSimulator } from '../../src/simulators/walmart';
+import { expectRefusal as expectRefusalOf } from '../support/adapter-helpers';
 
 const CREDS: WalmartCredentials = { clientId: 'wm-client-id-0001abcd', clientSecret: 'wm-client-secret-XYZ9876' };
 const PO = '1796277083022';
@@ -133,18 +134,7 @@ function rawShipment(trackingInfo: Record<string, unknown> = {}, status: Record<
   };
 }
 
-async function expectRefusal(p: Promise<unknown>, kind: string, code: string): Promise<ExternalCallError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(ExternalCallError);
-    const err = e as ExternalCallError;
-    expect({ kind: err.kind, code: err.code }).toEqual({ kind, code });
-    expect(err.message).not.toContain(CREDS.clientSecret);
-    return err;
-  }
-  throw new Error(`expected ${kind}/${code}, but the call succeeded`);
-}
+const expectRefusal = (p: Promise<unknown>, kind: string, code: string) => expectRefusalOf(p, kind, code, [CREDS.clientSecret]);
 
 const shippingPosts = (po = PO) => sim.harness.requests.filter((r) => r.method === 'POST' && r.path === `/v3/orders/${po}/shipping`);
 
