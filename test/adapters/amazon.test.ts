@@ -21,7 +21,7 @@ import {
 } from '../../src/marketplaces/amazon';
 import type { AccessTokenSource, MarketplaceAdapter } from '../../src/marketplaces/types';
 import { createAmazonSimulator, type AmazonSimulator } from '../../src/simulators/amazon';
-import { control, expectRefusal as refusal } from '../support/adapter-helpers';
+import { control, expectRefusal as refusal, refusalCode } from '../support/adapter-helpers';
 
 const CREDS: AmazonCredentials = {
   clientId: 'amzn1.application-oa2-client.test0001',
@@ -202,14 +202,7 @@ describe('pure mapping', () => {
   });
 
   test('body refusals before sending', () => {
-    const t = (u: AmazonTrackingUpload) => {
-      try {
-        buildAmazonShipmentConfirmation(u, { marketplaceId: 'ATVPDKIKX0DER' });
-      } catch (e) {
-        return (e as ExternalCallError).code;
-      }
-      return 'ok';
-    };
+    const t = (u: AmazonTrackingUpload) => refusalCode(() => buildAmazonShipmentConfirmation(u, { marketplaceId: 'ATVPDKIKX0DER' }));
     expect(t(upload())).toBe('ok');
     expect(t(upload({ orderId: '9021106328-1059050' }))).toBe('invalid_request');
     expect(t(upload({ trackingNumber: ' - ' }))).toBe('tracking_rejected');

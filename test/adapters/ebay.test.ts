@@ -20,7 +20,7 @@ import {
   EBAY_FULFILLMENT_READONLY_SCOPE,
   type EbaySimulator,
 } from '../../src/simulators/ebay';
-import { expectRefusal as expectRefusalOf } from '../support/adapter-helpers';
+import { expectRefusal as expectRefusalOf, refusalCode } from '../support/adapter-helpers';
 
 const TOKEN = 'v^1.1#i^1#p^3#r^1#TESTTOKENabcd1234';
 const ORDER = '12-34567-89012';
@@ -140,14 +140,7 @@ describe('pure mapping', () => {
   });
 
   test('body refusals before sending', () => {
-    const t = (u: TrackingUpload) => {
-      try {
-        buildEbayFulfillment(u);
-      } catch (e) {
-        return (e as ExternalCallError).code;
-      }
-      return 'ok';
-    };
+    const t = (u: TrackingUpload) => refusalCode(() => buildEbayFulfillment(u));
     expect(t(upload({ trackingNumber: ' - ' }))).toBe('tracking_rejected');
     expect(t(upload({ lines: [] }))).toBe('invalid_request');
     expect(t(upload({ lines: [{ marketplaceLineId: 'A', quantity: 0 }] }))).toBe('invalid_request');

@@ -18,7 +18,7 @@ import {
   type WalmartCredentials,
 } from '../../src/marketplaces/walmart';
 import { createWalmartSimulator, type WalmartSimulator } from '../../src/simulators/walmart';
-import { expectRefusal as expectRefusalOf } from '../support/adapter-helpers';
+import { expectRefusal as expectRefusalOf, refusalCode } from '../support/adapter-helpers';
 
 const CREDS: WalmartCredentials = { clientId: 'wm-client-id-0001abcd', clientSecret: 'wm-client-secret-XYZ9876' };
 const PO = '1796277083022';
@@ -224,14 +224,7 @@ describe('pure mapping', () => {
   });
 
   test('body refusals before sending', () => {
-    const t = (u: TrackingUpload) => {
-      try {
-        buildWalmartShipment(u);
-      } catch (e) {
-        return (e as ExternalCallError).code;
-      }
-      return 'ok';
-    };
+    const t = (u: TrackingUpload) => refusalCode(() => buildWalmartShipment(u));
     expect(t(upload({ trackingNumber: ' - ' }))).toBe('tracking_rejected');
     expect(t(upload({ carrier: 'Other' }))).toBe('tracking_rejected');
     expect(t(upload({ lines: [] }))).toBe('invalid_request');

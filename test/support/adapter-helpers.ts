@@ -26,3 +26,13 @@ export async function control(baseUrl: string, path: string, body?: unknown): Pr
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** The ExternalCallError code `build` throws, or `ok` when it builds (body checks before sending). */
+export function refusalCode(build: () => unknown): string {
+  try {
+    build();
+  } catch (e) {
+    return (e as ExternalCallError).code;
+  }
+  return 'ok';
+}
