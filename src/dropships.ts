@@ -137,20 +137,18 @@ export function dropshipInput(config: Config, tenantId: string, body: CreateDrop
 
 /** Starts the dropship's workflow; a workflow that is already running (a repeated request) is left as it is. */
 export async function startDropship(client: Client, config: Config, input: DropshipInput): Promise<DropshipInput> {
-  const { tenantId } = input;
-  const body = input;
   try {
     // By name: the server never loads workflow code.
     await client.workflow.start('DropshipWorkflow', {
       taskQueue: config.temporal.taskQueue,
-      workflowId: dropshipWorkflowId(tenantId, body.pssOrderId),
+      workflowId: dropshipWorkflowId(input.tenantId, input.pssOrderId),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [input],
       typedSearchAttributes: [
-        { key: SA.orderId, value: body.pssOrderId },
-        { key: SA.tenant, value: tenantId },
+        { key: SA.orderId, value: input.pssOrderId },
+        { key: SA.tenant, value: input.tenantId },
         { key: SA.status, value: 'awaiting_confirmation' },
-        { key: SA.marketplace, value: body.marketplace.code },
+        { key: SA.marketplace, value: input.marketplace.code },
       ],
     });
   } catch (err) {

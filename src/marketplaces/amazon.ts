@@ -72,8 +72,6 @@ export interface AmazonAdapterContext extends MarketplaceContext {
   amazon?: AmazonAdapterOptions;
 }
 
-/** An upload names the distributor's own carrier (`carrierName`), used on the Other path. */
-export type AmazonTrackingUpload = TrackingUpload;
 
 const TARGET = 'amazon';
 const AMAZON_WORDS = { target: TARGET, name: 'Amazon', line: 'order item', order: 'order' };
@@ -149,7 +147,7 @@ export interface AmazonShipmentConfirmation {
  * is stripped to letters and digits; repeated order item ids are merged.
  */
 export function buildAmazonShipmentConfirmation(
-  upload: AmazonTrackingUpload,
+  upload: TrackingUpload,
   opts: { marketplaceId: string; carrierCodes?: Partial<Record<CanonicalCarrier, string>>; otherCarrierName?: string; now?: Date; clockSkewMs?: number },
 ): AmazonShipmentConfirmation {
   if (!ORDER_ID.test(upload.orderId ?? '')) {
@@ -431,7 +429,7 @@ class AmazonAdapter implements MarketplaceAdapter {
     return body.payload?.OrderStatus === 'Shipped';
   }
 
-  async uploadTracking(upload: AmazonTrackingUpload): Promise<UploadResult> {
+  async uploadTracking(upload: TrackingUpload): Promise<UploadResult> {
     const body = buildAmazonShipmentConfirmation(upload, {
       marketplaceId: this.creds.marketplaceId,
       carrierCodes: this.opts.carrierCodes,

@@ -17,9 +17,8 @@ import {
   type AmazonAdapterContext,
   type AmazonAdapterOptions,
   type AmazonCredentials,
-  type AmazonTrackingUpload,
 } from '../../src/marketplaces/amazon';
-import type { AccessTokenSource, MarketplaceAdapter } from '../../src/marketplaces/types';
+import type { AccessTokenSource, MarketplaceAdapter, TrackingUpload } from '../../src/marketplaces/types';
 import { createAmazonSimulator, type AmazonSimulator } from '../../src/simulators/amazon';
 import { control, expectRefusal as refusal, refusalCode } from '../support/adapter-helpers';
 
@@ -83,7 +82,7 @@ async function api(path: string, init: { method?: string; body?: unknown; token?
   return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
 }
 
-function upload(over: Partial<AmazonTrackingUpload> = {}): AmazonTrackingUpload {
+function upload(over: Partial<TrackingUpload> = {}): TrackingUpload {
   return {
     orderId: ORDER,
     lines: [{ marketplaceLineId: '11111111111111', quantity: 1 }],
@@ -194,7 +193,7 @@ describe('pure mapping', () => {
       },
     });
     expect(typeof body.packageDetail.packageReferenceId).toBe('string');
-    const other = (u: Partial<AmazonTrackingUpload>, o: { otherCarrierName?: string } = {}) => buildAmazonShipmentConfirmation(upload({ carrier: 'Other', ...u }), { ...opts, ...o }).packageDetail;
+    const other = (u: Partial<TrackingUpload>, o: { otherCarrierName?: string } = {}) => buildAmazonShipmentConfirmation(upload({ carrier: 'Other', ...u }), { ...opts, ...o }).packageDetail;
     expect(other({ carrierName: 'Estes Express' })).toMatchObject({ carrierCode: 'Other', carrierName: 'Estes Express' });
     expect(other({}, { otherCarrierName: 'Freight' })).toMatchObject({ carrierCode: 'Other', carrierName: 'Freight' });
     expect(other({})).toMatchObject({ carrierCode: 'Other', carrierName: 'Other' });
@@ -202,7 +201,7 @@ describe('pure mapping', () => {
   });
 
   test('body refusals before sending', () => {
-    const t = (u: AmazonTrackingUpload) => refusalCode(() => buildAmazonShipmentConfirmation(u, { marketplaceId: 'ATVPDKIKX0DER' }));
+    const t = (u: TrackingUpload) => refusalCode(() => buildAmazonShipmentConfirmation(u, { marketplaceId: 'ATVPDKIKX0DER' }));
     expect(t(upload())).toBe('ok');
     expect(t(upload({ orderId: '9021106328-1059050' }))).toBe('invalid_request');
     expect(t(upload({ trackingNumber: ' - ' }))).toBe('tracking_rejected');

@@ -31,8 +31,6 @@ export interface StackOptions {
   /** Cap on upstream call timeouts, so lost answers resolve quickly. */
   upstreamTimeoutCapMs?: number;
   trackingOverdueMs?: number;
-  /** How long one attempt holds a PO's send lease (short in tests of fencing). */
-  sendLeaseMs?: number;
   /** Start no in-process worker (the crash test runs workers as child processes). */
   noWorker?: boolean;
 }
@@ -99,7 +97,6 @@ export class Stack {
       credentialKeys: TEST_KEYS,
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       upstreamTimeoutCapMs: this.opts.upstreamTimeoutCapMs,
-      sendLeaseMs: this.opts.sendLeaseMs,
       urlPolicy: upstreamUrlPolicy(this.config),
     });
     this.workerRun = this.worker.run();
