@@ -23,19 +23,27 @@
 // (mapCreateAnswer, mapOrderDetail, mapTrackingEntries, mapAvailability, mapCancelAnswer,
 // classifyAutomaticFailure, mapAutomaticCarrier, buildCreateBody), so a correction from Automatic
 // touches one place.
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse as parseCsvSync } from 'csv-parse/sync';
 import { z } from 'zod';
 import { maskSecret } from '../crypto';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
 import { accountRateLimitKey } from '../rate-limit';
+import { ftpFeedSettingsSchema, openFtpDownload, verifyFtpFeed, type FtpClientOptions, type FtpFeedSettings, type FtpFileSource } from '../feeds/ftp';
 import type {
   AdapterContext,
   CancelOutcome,
   DistributorAdapter,
   DistributorLimits,
+  DistributorFeed,
   DistributorModule,
   DistributorShipment,
+  FeedContext,
+  FeedItem,
+  FeedRecord,
   FoundOrder,
   PlacedOrder,
   PurchaseOrderRequest,
@@ -104,7 +112,11 @@ export interface AutomaticAdapterOptions {
 /** Automatic documents cancel (§4.2), so its adapter always has cancelOrder. */
 export type AutomaticAdapter = DistributorAdapter & Required<Pick<DistributorAdapter, 'cancelOrder'>>;
 
-export type AutomaticCredentials = { apiToken: string };
+export type AutomaticCredentials = {
+  apiToken: string;
+  /** The inventory file's FTP account (§4.3, §8.5); optional: ordering works without it. */
+  feed?: FtpFeedSettings;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Mapping functions (the only places that know Automatic's guessed shapes)
@@ -590,13 +602,219 @@ export function createAutomaticAdapter(
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Inventory file feed (§4.3, §8.5): FTP, `inventory.csv` at the root, UTF-8, header row
+// ItemNumber,Description,Brand,MfgPartNumber,UPC,Status,DealerCost,Retail,MAP,DropShipFee,Qty_<wh>…
+// ---------------------------------------------------------------------------------------------
+
+export const AUTOMATIC_FEED_FILE = 'inventory.csv';
+const AUTOMATIC_FEED_SOURCE: FtpFileSource = { target: TARGET, name: NAME, defaultPath: `/${AUTOMATIC_FEED_FILE}` };
+/** §8.5: A active, C closeout (sold while stock lasts), D discontinued; any other code is not ordered. */
+const AUTOMATIC_ORDERABLE_FEED_STATUSES = ['A', 'C'];
+const REQUIRED_FEED_COLUMNS = ['ItemNumber', 'Status', 'DealerCost'];
+
+/** Column positions of one inventory.csv header (names matched case-insensitively). */
+export interface AutomaticFeedColumns {
+  index: Record<string, number>;
+  /** `Qty_<code>` columns: warehouse code → position. */
+  quantities: [string, number][];
+  width: number;
+}
+
+/** Reads the header row; throws a permanent ExternalCallError when a required column is missing. */
+export function automaticFeedColumns(header: string[]): AutomaticFeedColumns {
+  const index: Record<string, number> = {};
+  const quantities: [string, number][] = [];
+  header.forEach((raw, i) => {
+    const name = raw.trim();
+    const qty = /^qty_(.+)$/i.exec(name);
+    if (qty) quantities.push([qty[1].trim().toUpperCase(), i]);
+    else index[name.toLowerCase()] = i;
+  });
+  const missing = REQUIRED_FEED_COLUMNS.filter((c) => index[c.toLowerCase()] === undefined);
+  if (missing.length) {
+    throw new ExternalCallError(
+      'permanent',
+      'invalid_request',
+      `${NAME}'s ${AUTOMATIC_FEED_FILE} has no ${missing.join(', ')} column in its header row; the file layout may have changed`,
+      { target: TARGET },
+    );
+  }
+  return { index, quantities, width: header.length };
+}
+
+const MONEY = /^\d+(\.\d+)?$/;
+const show = (v: string) => JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+
+/** One data row → a record; `line` is the file line the row starts on (the header is line 1). */
+export function parseAutomaticFeedRow(cells: string[], cols: AutomaticFeedColumns, line: number): FeedRecord {
+  const bad = (error: string): FeedRecord => ({ line, error });
+  if (cells.length !== cols.width) return bad(`row has ${cells.length} fields; the header has ${cols.width}`);
+  const cell = (name: string): string => {
+    const i = cols.index[name.toLowerCase()];
+    return i === undefined ? '' : (cells[i] ?? '').trim();
+  };
+  const partNumber = cell('ItemNumber');
+  if (!partNumber) return bad('missing ItemNumber');
+  const status = cell('Status').toUpperCase();
+  if (!status) return bad('missing Status');
+  const money = (name: string): number | null | string => {
+    const v = cell(name);
+    if (!v) return null;
+    return MONEY.test(v) ? Number(v) : `${name} ${show(v)} is not a number`;
+  };
+  const prices = { dealerCost: money('DealerCost'), retailPrice: money('Retail'), mapPrice: money('MAP'), dropshipFee: money('DropShipFee') };
+  for (const v of Object.values(prices)) if (typeof v === 'string') return bad(v);
+  const warehouses: Record<string, number> = {};
+  for (const [code, i] of cols.quantities) {
+    const v = (cells[i] ?? '').trim();
+    if (!v) {
+      warehouses[code] = 0;
+      continue;
+    }
+    if (!/^\d+$/.test(v)) return bad(`Qty_${code} ${show(v)} is not a whole number`);
+    warehouses[code] = Number(v);
+  }
+  const text = (name: string) => cell(name) || null;
+  const item: FeedItem = {
+    partNumber,
+    status,
+    orderable: AUTOMATIC_ORDERABLE_FEED_STATUSES.includes(status),
+    dealerCost: prices.dealerCost as number | null,
+    retailPrice: prices.retailPrice as number | null,
+    mapPrice: prices.mapPrice as number | null,
+    dropshipFee: prices.dropshipFee as number | null,
+    upc: text('UPC'),
+    brand: text('Brand'),
+    mfgPartNumber: text('MfgPartNumber'),
+    description: text('Description'),
+    warehouses,
+  };
+  return { line, item };
+}
+
+/** A quoted field may hold line breaks; a record still open after this many lines is a broken quote. */
+const MAX_RECORD_LINES = 10;
+
+function quoteCount(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  return n;
+}
+
+/**
+ * inventory.csv → records of cells, each with the physical line it starts on. Lines come from
+ * readline; a line without quotes is split on commas, a quoted record goes through csv-parse.
+ * (csv-parse's stream API loses count of lines when it recovers from a broken quote, and it
+ * cannot give a record's first line; here a broken quote is one bad row and reading resumes
+ * on the next line.)
+ */
+async function* csvRecords(stream: Readable): AsyncGenerator<{ line: number; cells: string[] } | { line: number; error: string }> {
+  stream.setEncoding('utf8');
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  const queue: { line: number; text: string }[] = [];
+  /** Lines read past a broken quote, read again one by one. */
+  const replay: { line: number; text: string }[] = [];
+  const iterator = lines[Symbol.asyncIterator]();
+  let physical = 0;
+  let eof = false;
+  const unreadable = (e: unknown) => `unreadable CSV: ${(e as Error).message.replace(/ at line \d+/g, '').slice(0, 200)}`;
+  try {
+    for (;;) {
+      const text = queue.map((q) => q.text).join('\n');
+      const open = quoteCount(text) % 2 === 1;
+      if ((replay.length || !eof) && (queue.length === 0 || (open && queue.length < MAX_RECORD_LINES))) {
+        if (replay.length) {
+          queue.push(replay.shift()!);
+          continue;
+        }
+        const next = await iterator.next();
+        if (next.done) eof = true;
+        else {
+          physical += 1;
+          queue.push({ line: physical, text: physical === 1 ? next.value.replace(/^\ufeff/, '') : next.value });
+        }
+        continue;
+      }
+      if (queue.length === 0) break;
+      const line = queue[0].line;
+      if (open) {
+        // Still open after MAX_RECORD_LINES (or at the end): the first line is the broken one; re-read the rest.
+        replay.unshift(...queue.slice(1));
+        queue.length = 0;
+        yield { line, error: 'unreadable CSV: a quoted field is not closed' };
+        continue;
+      }
+      queue.length = 0;
+      if (!text.trim()) continue;
+      if (!text.includes('"')) {
+        yield { line, cells: text.split(',') };
+        continue;
+      }
+      try {
+        const rows = parseCsvSync(text, { relax_column_count: true }) as string[][];
+        if (rows.length === 1) yield { line, cells: rows[0] };
+        else yield { line, error: 'unreadable CSV: a quote splits the row' };
+      } catch (e) {
+        yield { line, error: unreadable(e) };
+      }
+    }
+  } finally {
+    lines.close();
+  }
+}
+
+async function* readAutomaticFeed(creds: AutomaticCredentials, ctx: FeedContext, options: FtpClientOptions): AsyncGenerator<FeedRecord> {
+  const stream = await openFtpDownload(creds.feed, ctx, AUTOMATIC_FEED_SOURCE, options);
+  let cols: AutomaticFeedColumns | undefined;
+  try {
+    for await (const rec of csvRecords(stream)) {
+      if ('error' in rec) {
+        if (!cols) throw new ExternalCallError('permanent', 'invalid_request', `${NAME}'s ${AUTOMATIC_FEED_FILE} header row is unreadable (${rec.error})`, { target: TARGET });
+        yield rec;
+        continue;
+      }
+      if (!cols) {
+        cols = automaticFeedColumns(rec.cells);
+        continue;
+      }
+      yield parseAutomaticFeedRow(rec.cells, cols, rec.line);
+    }
+    if (!cols) {
+      throw new ExternalCallError('permanent', 'invalid_request', `${NAME}'s ${AUTOMATIC_FEED_FILE} is empty (no header row)`, { target: TARGET });
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** The Automatic inventory-file feed over FTP/FTPS (`creds.feed`). */
+export function makeAutomaticFeed(options: FtpClientOptions = {}): DistributorFeed<AutomaticCredentials> {
+  return {
+    needsFeedSettings: true,
+    verify: (creds, ctx) => verifyFtpFeed(creds.feed, ctx, AUTOMATIC_FEED_SOURCE, options),
+    read: (creds, ctx) => readAutomaticFeed(creds, ctx, options),
+  };
+}
+
 export const automaticModule: DistributorModule<AutomaticCredentials> = {
   code: 'automatic',
   displayName: NAME,
   productionBaseUrl: AUTOMATIC_PRODUCTION_BASE_URL,
   warehouses: AUTOMATIC_WAREHOUSES,
   limits: AUTOMATIC_LIMITS,
-  credentialsSchema: z.object({ apiToken: z.string().trim().min(1).max(512) }),
-  mask: (creds) => ({ apiToken: maskSecret(creds.apiToken) }),
+  credentialsSchema: z.object({ apiToken: z.string().trim().min(1).max(512), feed: ftpFeedSettingsSchema.optional() }),
+  mask: (creds) => ({
+    apiToken: maskSecret(creds.apiToken),
+    ...(creds.feed
+      ? {
+          feedHost: creds.feed.host,
+          feedPort: String(creds.feed.port ?? 21),
+          feedUsername: maskSecret(creds.feed.username),
+          feedPassword: maskSecret(creds.feed.password),
+        }
+      : {}),
+  }),
   create: (creds, ctx) => createAutomaticAdapter(creds, ctx),
+  feed: makeAutomaticFeed(),
 };

@@ -29,8 +29,14 @@
 // No cancelOrder: the reference (§2) documents no cancel call for drop-ship orders
 // (`cancellation_policy` only says what happens to short lines). A cancel is the dealer's call
 // to Parts Unlimited.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'csv-parse';
+import yauzl from 'yauzl';
 import { z } from 'zod';
 import { maskSecret } from '../crypto';
+import { downloadToFile } from '../feeds/download';
+import { outboundUrlProblem } from '../outbound';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
@@ -38,7 +44,11 @@ import { accountRateLimitKey } from '../rate-limit';
 import type {
   AdapterContext,
   DistributorAdapter,
+  DistributorFeed,
   DistributorLimits,
+  FeedContext,
+  FeedItem,
+  FeedRecord,
   DistributorModule,
   DistributorShipment,
   FoundOrder,
@@ -50,7 +60,19 @@ import type {
 export interface PartsUnlimitedCredentials {
   dealerNumber: string;
   apiKey: string;
+  /** The dealer-website login that pulls the daily price file (§2.5, §8.5); a second credential beside the API key. */
+  feed?: PartsUnlimitedFeedSettings;
 }
+
+export interface PartsUnlimitedFeedSettings {
+  username: string;
+  password: string;
+  /** Replaces the website's scheme/host/port (simulator or staging). */
+  baseUrl?: string;
+}
+
+/** The dealer website that serves the price file (§2.5); not the partner API host. */
+export const PARTS_UNLIMITED_WEBSITE_URL = 'https://dealer.parts-unlimited.com';
 
 export const PARTS_UNLIMITED_PRODUCTION_BASE_URL = 'https://api.parts-unlimited.com';
 /** Staging host [CODE×2]; needs a staging API key. Use it as the connection's `baseUrl`. */
@@ -660,23 +682,334 @@ export function createPartsUnlimitedAdapter(
 const credentialsSchema = z.object({
   dealerNumber: z.string().trim().min(1, 'dealerNumber is required').max(20),
   apiKey: z.string().trim().min(1, 'apiKey is required').max(200),
+  feed: z
+    .object({
+      username: z.string().trim().min(1, 'feed.username is required').max(100),
+      password: z.string().min(1, 'feed.password is required').max(200),
+      baseUrl: z.url({ protocol: /^https?$/, error: 'feed.baseUrl must be an http(s) URL' }).max(300).optional(),
+    })
+    .strict()
+    .optional(),
 });
 
-/** A module with non-default options (API version, limits, timeouts, …). */
+/**
+ * A module with non-default options (API version, limits, timeouts, feed, …). `otherProductionUrls`
+ * lists the price-file website so upstreamUrlPolicy allows it in production.
+ */
 export function makePartsUnlimitedModule(
-  options: PartsUnlimitedAdapterOptions & { limits?: Partial<DistributorLimits> } = {},
+  options: PartsUnlimitedAdapterOptions & { limits?: Partial<DistributorLimits>; feed?: PartsUnlimitedFeedOptions } = {},
 ): DistributorModule<PartsUnlimitedCredentials> {
-  const { limits, ...adapterOptions } = options;
+  const { limits, feed, ...adapterOptions } = options;
   return {
     code: 'parts-unlimited',
     displayName: NAME,
     productionBaseUrl: PARTS_UNLIMITED_PRODUCTION_BASE_URL,
+    otherProductionUrls: [PARTS_UNLIMITED_WEBSITE_URL],
     warehouses: PARTS_UNLIMITED_WAREHOUSES,
     limits: { ...PARTS_UNLIMITED_DEFAULT_LIMITS, ...limits },
     credentialsSchema,
-    mask: (c) => ({ dealerNumber: maskTail(c.dealerNumber), apiKey: maskTail(c.apiKey) }),
+    mask: (c) => ({
+      dealerNumber: maskTail(c.dealerNumber),
+      apiKey: maskTail(c.apiKey),
+      ...(c.feed ? { feedUsername: maskTail(c.feed.username), feedPassword: maskTail(c.feed.password) } : {}),
+    }),
     create: (creds, ctx) => createPartsUnlimitedAdapter(creds, ctx, adapterOptions),
+    feed: createPartsUnlimitedFeed(feed),
   };
 }
 
-export const partsUnlimitedModule: DistributorModule<{ dealerNumber: string; apiKey: string }> = makePartsUnlimitedModule();
+// ---------------------------------------------------------------------------------------------
+// The daily price file (§2.5, §8.5): POST {website}/api/quotes/v2/pricefile with Basic auth (the
+// dealer's website user) answers a ZIP holding BasePriceFile.csv and <DEALER>_PriceFile.csv,
+// latin-1, header row first. Two pulls a day: every read() is one pull, verify() is not.
+
+export interface PartsUnlimitedFeedOptions {
+  /** Price-file path on the website. */
+  priceFilePath?: string;
+  /** [GUESS] a cheap authenticated call that consumes no pull (the simulator serves it). */
+  verifyPath?: string;
+  /** Body `auxillaryColumns` (§2.5 spelling). */
+  auxiliaryColumns?: string[];
+  /** Body `attachingCatalogs`. */
+  attachingCatalogs?: string[];
+  /** `Part Status` codes that may be ordered. S (standard) is; D (discontinued) is not; other codes are [UNKNOWN] and not trusted. */
+  orderableStatuses?: string[];
+  /** What an availability cell `+` counts as (§8.5: ten or more). */
+  plusQuantity?: number;
+  /** Wait for the answer's headers (PU builds the file first) and between chunks. Default 5 min. */
+  timeoutMs?: number;
+  /** Largest ZIP accepted. Default 1 GiB. */
+  maxZipBytes?: number;
+}
+
+const FEED_DEFAULTS: Required<PartsUnlimitedFeedOptions> = {
+  priceFilePath: '/api/quotes/v2/pricefile',
+  verifyPath: '/api/quotes/v2/pricefile/status',
+  auxiliaryColumns: ['PRODUCT_CODE', 'BRAND_NAME', 'WEIGHT', 'COUNTRY_OF_ORIGIN', 'UPC_CODE', 'COMMODITY_CODE', 'DRAG_PART', 'CLOSEOUT_CATALOG_INDICATOR'],
+  attachingCatalogs: ['OLDBOOK', 'FATBOOK'],
+  orderableStatuses: ['S'],
+  plusQuantity: 10,
+  timeoutMs: 5 * 60_000,
+  maxZipBytes: 1024 * 1024 * 1024,
+};
+
+/** Warehouse availability columns (§2.5; CA when the file has it). */
+const AVAILABILITY_COLUMNS: [string, string][] = [
+  ['wi availability', 'WI'],
+  ['ny availability', 'NY'],
+  ['tx availability', 'TX'],
+  ['nv availability', 'NV'],
+  ['nc availability', 'NC'],
+  ['ca availability', 'CA'],
+];
+
+/** An availability cell: integer, `+` (plenty), `N/A` or empty (none); undefined when unreadable. */
+export function puAvailability(cell: string | undefined, plus = FEED_DEFAULTS.plusQuantity): number | undefined {
+  const v = (cell ?? '').trim();
+  if (v === '' || /^n\/?a$/i.test(v)) return 0;
+  if (v === '+') return plus;
+  const m = v.match(/^(\d+)\+?$/); // `25+` display strings seen in one client
+  return m ? Number(m[1]) : undefined;
+}
+
+/** A money cell → number; null when empty; undefined when unreadable. */
+function puMoney(cell: string | undefined): number | null | undefined {
+  const v = (cell ?? '').trim().replace(/[$,]/g, '');
+  if (v === '') return null;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** Plain part-number key: both files and both spellings meet on it. */
+const partKey = (p: string) => p.toUpperCase().replace(/[^A-Z0-9]/g, '');
+
+/**
+ * One BasePriceFile.csv row → FeedItem or an error sentence. `col` maps lower-cased header names
+ * to indexes; `dealerPrices` is the dealer file by plain part number.
+ */
+export function mapPuPriceRow(
+  row: string[],
+  col: ReadonlyMap<string, number>,
+  dealerPrices: ReadonlyMap<string, number>,
+  opts: { orderableStatuses?: string[]; plusQuantity?: number } = {},
+): FeedItem | string {
+  const cell = (name: string) => {
+    const i = col.get(name);
+    return i === undefined ? undefined : row[i];
+  };
+  const text = (name: string) => {
+    const v = cell(name)?.trim();
+    return v ? v : null;
+  };
+  const plain = text('part number');
+  const partNumber = text('punctuated part number') ?? plain;
+  if (!partNumber) return 'no part number';
+  const money: Record<string, number | null> = {};
+  for (const name of ['base dealer price', 'current suggested retail', 'dropship fee']) {
+    const v = puMoney(cell(name));
+    if (v === undefined) return `${partNumber}: ${name} "${cell(name)}" is not a number`;
+    money[name] = v;
+  }
+  const warehouses: Record<string, number> = {};
+  for (const [name, code] of AVAILABILITY_COLUMNS) {
+    if (!col.has(name)) continue;
+    const q = puAvailability(cell(name), opts.plusQuantity);
+    if (q === undefined) return `${partNumber}: ${name} "${cell(name)}" is not a quantity`;
+    warehouses[code] = q;
+  }
+  const status = (text('part status') ?? '').toUpperCase();
+  const dealer = dealerPrices.get(partKey(plain ?? partNumber)) ?? dealerPrices.get(partKey(partNumber));
+  return {
+    partNumber,
+    status,
+    orderable: (opts.orderableStatuses ?? FEED_DEFAULTS.orderableStatuses).includes(status),
+    dealerCost: dealer ?? money['base dealer price'],
+    retailPrice: money['current suggested retail'],
+    dropshipFee: money['dropship fee'],
+    upc: text('upc code'),
+    brand: text('brand name'),
+    mfgPartNumber: text('vendor part number'),
+    description: text('part description'),
+    warehouses,
+  };
+}
+
+function feedSettings(creds: PartsUnlimitedCredentials): PartsUnlimitedFeedSettings {
+  if (!creds.feed) {
+    throw new ExternalCallError(
+      'permanent',
+      'account_setup_required',
+      `The ${NAME} connection has no feed settings. Add the dealer-website user name and password (feed: {username, password}) to the connection, then retry.`,
+      { target: TARGET },
+    );
+  }
+  return creds.feed;
+}
+
+/** The website base: feed.baseUrl, else the connection's baseUrl, replaces scheme, host and port. */
+function feedBase(creds: PartsUnlimitedCredentials, ctx: FeedContext, probePath: string): string {
+  const override = creds.feed?.baseUrl ?? ctx.baseUrl;
+  let base: string;
+  try {
+    base = resolveBaseUrl(PARTS_UNLIMITED_WEBSITE_URL, override);
+  } catch {
+    base = override ?? '';
+  }
+  const problem = outboundUrlProblem(base + probePath, ctx.urlPolicy);
+  if (problem) {
+    throw new ExternalCallError('permanent', 'destination_refused', `Nothing was sent to ${NAME}: the feed address ${problem}. Correct the feed settings' baseUrl, then retry.`, {
+      target: TARGET,
+    });
+  }
+  return base;
+}
+
+const CREDENTIALS_MESSAGE = `${NAME} refused the dealer-website login of the feed settings (wrong user name or password, or a user not set up for this dealer number). Check them (they are the dealer.parts-unlimited.com login, not the API key), then retry.`;
+
+/** Opens a ZIP on disk; entries are listed (central directory only) before any is read. */
+async function openZip(path: string): Promise<{ zip: yauzl.ZipFile; entries: yauzl.Entry[] }> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false }, (err, z) => (err || !z ? reject(err ?? new Error('no zip')) : resolve(z))),
+  );
+  const entries: yauzl.Entry[] = [];
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (e: yauzl.Entry) => {
+      entries.push(e);
+      zip.readEntry();
+    });
+    zip.once('end', () => resolve());
+    zip.once('error', reject);
+    zip.readEntry();
+  });
+  return { zip, entries };
+}
+
+function entryStream(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => zip.openReadStream(entry, (err, s) => (err || !s ? reject(err ?? new Error('no stream')) : resolve(s))));
+}
+
+function badFile(message: string): ExternalCallError {
+  return new ExternalCallError('permanent', 'invalid_request', `${NAME} price file: ${message}`, { target: TARGET });
+}
+
+/**
+ * A latin-1 CSV stream → records with their physical (end) line, and the rows csv-parse could not
+ * read (`skipped`, filled as parsing goes: drain it by line while iterating).
+ */
+function csvRecords(input: NodeJS.ReadableStream): { records: AsyncIterable<{ record: string[]; info: { lines: number } }>; skipped: { line: number; error: string }[] } {
+  const parser = parse({ encoding: 'latin1', bom: true, info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, skip_records_with_error: true });
+  const skipped: { line: number; error: string }[] = [];
+  parser.on('skip', (e: Error & { lines?: number }) => skipped.push({ line: e.lines ?? 0, error: e.message.replace(/\s+/g, ' ').slice(0, 200) }));
+  input.on('error', (e) => parser.destroy(e));
+  input.pipe(parser);
+  return { records: parser as AsyncIterable<{ record: string[]; info: { lines: number } }>, skipped };
+}
+
+export function createPartsUnlimitedFeed(options: PartsUnlimitedFeedOptions = {}): DistributorFeed<PartsUnlimitedCredentials> {
+  const o = { ...FEED_DEFAULTS, ...options };
+  const basicAuth = (f: PartsUnlimitedFeedSettings) => `Basic ${Buffer.from(`${f.username}:${f.password}`, 'utf8').toString('base64')}`;
+  const secretsOf = (creds: PartsUnlimitedCredentials) => [creds.apiKey, creds.feed?.password ?? ''].filter(Boolean);
+
+  return {
+    needsFeedSettings: true,
+    maxPullsPerDay: 2,
+
+    async verify(creds, ctx) {
+      const f = feedSettings(creds);
+      const base = feedBase(creds, ctx, o.verifyPath);
+      const http = ctx.http({ target: TARGET, baseUrl: base, headers: { authorization: basicAuth(f) }, secrets: secretsOf(creds), timeoutMs: 30_000 });
+      const res = await http.send({ method: 'GET', path: o.verifyPath, signal: ctx.signal });
+      if (res.status >= 200 && res.status < 300) return;
+      if (res.status === 401 || res.status === 403) {
+        throw new ExternalCallError('permanent', 'credentials_rejected', CREDENTIALS_MESSAGE, { target: TARGET, httpStatus: res.status });
+      }
+      const common = classifyCommonStatus(TARGET, res, false, parseRetryAfter(res.headers['retry-after']));
+      if (common) throw common;
+      throw new ExternalCallError('permanent', 'invalid_request', `${NAME} answered ${res.status} to the feed check (GET ${o.verifyPath})`, {
+        target: TARGET,
+        httpStatus: res.status,
+      });
+    },
+
+    async *read(creds, ctx): AsyncGenerator<FeedRecord> {
+      const f = feedSettings(creds);
+      const zipPath = join(ctx.tmpDir, `parts-unlimited-pricefile-${Date.now()}.zip`);
+      try {
+        await downloadToFile({
+          target: TARGET,
+          url: feedBase(creds, ctx, o.priceFilePath) + o.priceFilePath,
+          method: 'POST',
+          headers: { authorization: basicAuth(f), accept: 'application/zip, application/octet-stream' },
+          json: { dealerCodes: [creds.dealerNumber], headersPrepended: true, auxillaryColumns: o.auxiliaryColumns, attachingCatalogs: o.attachingCatalogs },
+          secrets: secretsOf(creds),
+          timeoutMs: o.timeoutMs,
+          signal: ctx.signal,
+          urlPolicy: ctx.urlPolicy,
+          maxBytes: o.maxZipBytes,
+          destPath: zipPath,
+          credentialsMessage: CREDENTIALS_MESSAGE,
+        });
+        let opened: Awaited<ReturnType<typeof openZip>>;
+        try {
+          opened = await openZip(zipPath);
+        } catch (e) {
+          throw badFile(`the answer is not a readable ZIP (${(e as Error).message})`);
+        }
+        const { zip, entries } = opened;
+        try {
+          const base = (e: yauzl.Entry) => e.fileName.split('/').pop()!.toLowerCase();
+          const baseEntry = entries.find((e) => base(e) === 'basepricefile.csv');
+          const dealerEntry =
+            entries.find((e) => base(e) === `${creds.dealerNumber.toLowerCase()}_pricefile.csv`) ??
+            entries.find((e) => base(e).endsWith('_pricefile.csv') && base(e) !== 'basepricefile.csv');
+          if (!baseEntry) throw badFile(`the ZIP holds no BasePriceFile.csv (it holds ${entries.map((e) => e.fileName).join(', ') || 'nothing'})`);
+
+          // The dealer file first: a Map of plain part number → Your Dealer Price (small entries).
+          const dealerPrices = new Map<string, number>();
+          if (dealerEntry) {
+            let cols: { part: number; punct: number; price: number } | undefined;
+            for await (const r of csvRecords(await entryStream(zip, dealerEntry)).records) {
+              if (!cols) {
+                const h = r.record.map((c) => c.trim().toLowerCase());
+                cols = { part: h.indexOf('part number'), punct: h.indexOf('punctuated part number'), price: h.indexOf('your dealer price') };
+                if (cols.price < 0 || (cols.part < 0 && cols.punct < 0)) throw badFile(`${dealerEntry.fileName} has no Part Number / Your Dealer Price header`);
+                continue;
+              }
+              const price = puMoney(r.record[cols.price]);
+              const part = r.record[cols.part] || r.record[cols.punct];
+              if (part && typeof price === 'number') dealerPrices.set(partKey(part), price);
+            }
+          }
+
+          let col: Map<string, number> | undefined;
+          let width = 0;
+          const { records, skipped } = csvRecords(await entryStream(zip, baseEntry));
+          for await (const r of records) {
+            while (skipped.length && skipped[0].line <= r.info.lines) yield skipped.shift()!;
+            if (!col) {
+              col = new Map(r.record.map((h, i) => [h.trim().toLowerCase(), i]));
+              width = r.record.length;
+              if (!col.has('part number') && !col.has('punctuated part number')) throw badFile('BasePriceFile.csv has no Part Number column in its header row');
+              continue;
+            }
+            const line = r.info.lines;
+            if (r.record.length !== width) {
+              yield { line, error: `expected ${width} columns, found ${r.record.length}` };
+              continue;
+            }
+            const mapped = mapPuPriceRow(r.record, col, dealerPrices, o);
+            yield typeof mapped === 'string' ? { line, error: mapped } : { line, item: mapped };
+          }
+          yield* skipped;
+          if (!col) throw badFile('BasePriceFile.csv is empty');
+        } finally {
+          zip.close();
+        }
+      } finally {
+        await rm(zipPath, { force: true });
+      }
+    },
+  };
+}
+
+export const partsUnlimitedModule = makePartsUnlimitedModule();

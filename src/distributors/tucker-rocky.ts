@@ -47,15 +47,20 @@
 //      distributorOrderId '' instead (§8.3 does not say this is allowed, so it is off by default).
 // - verifyCredentials, checkStock, validateOrder and findOrder are reads; sending them twice is
 //   harmless.
+import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { maskSecret } from '../crypto';
 import { alphanumericTracking, normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, isExternalCallError, parseRetryAfter, type RefusalCode } from '../external-errors';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, redact, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
 import { accountRateLimitKey } from '../rate-limit';
+import { ftpFeedSettingsSchema, openFtpDownload, verifyFtpFeed, type FtpClientOptions, type FtpFeedSettings, type FtpFileSource } from '../feeds/ftp';
 import type {
   AdapterContext,
   DistributorAdapter,
+  DistributorFeed,
+  FeedContext,
+  FeedRecord,
   DistributorLimits,
   DistributorModule,
   DistributorShipment,
@@ -68,6 +73,8 @@ import type {
 export interface TuckerRockyCredentials {
   customerNumber: string;
   apiKey: string;
+  /** The price file's FTP account (§8.5); optional: ordering works without it. */
+  feed?: FtpFeedSettings;
 }
 
 export const TUCKER_PRODUCTION_BASE_URL = 'https://api.tucker.com';
@@ -78,7 +85,15 @@ export const TUCKER_PATH = '/bin/trws';
  * Distribution centers: §3.4 says the names are [UNKNOWN]; §8.3 assumes short codes such as
  * `TX`, `PA`, `NV`. Stock answers pass through any other dcname Tucker sends.
  */
-export const TUCKER_WAREHOUSES = ['TX', 'PA', 'NV'] as const;
+export const TUCKER_WAREHOUSES = ['TX', 'PA', 'NV', 'DS'] as const;
+/**
+ * The price file's drop-ship quantity (col 36) has no per-DC split (§8.5), so it is reported as
+ * this one pool; `DS` is in TUCKER_WAREHOUSES so warehouse rules can name it. Live stock (INV)
+ * still reports the real DCs.
+ */
+export const TUCKER_DROPSHIP_WAREHOUSE = 'DS';
+/** §8.5: the fixed-width price file at the FTP root. */
+export const TUCKER_FEED_FILE = 'custlistsi.txt';
 /** "Quantities cap at 9: a 9 means nine or more" [3P S13]. */
 export const TUCKER_STOCK_CAP = 9;
 /** `invoiceNote` / special instructions limit [3P S13, §8.3]. */
@@ -892,10 +907,91 @@ const credentialsSchema = z.object({
   customerNumber: z.string().trim().min(1, 'customerNumber is required').max(20).regex(/^[A-Za-z0-9-]+$/, 'customerNumber: letters and digits only'),
   // §3.1: a 28-character upper-case alphanumeric key [CODE×4]; only the charset is enforced.
   apiKey: z.string().trim().min(8, 'apiKey is too short').max(128).regex(/^[A-Za-z0-9]+$/, 'apiKey: letters and digits only'),
+  feed: ftpFeedSettingsSchema.optional(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Price file feed (§3.5 layout, §8.5: FTP, `custlistsi.txt` at the root, CRLF, no header line)
+// ---------------------------------------------------------------------------------------------
+
+const TUCKER_FEED_SOURCE: FtpFileSource = { target: TARGET, name: NAME, defaultPath: `/${TUCKER_FEED_FILE}` };
+
+/** `00080.19`: digits with an optional decimal part; anything else is a bad row. */
+function tuckerMoney(field: string, label: string): number | string {
+  const t = field.trim();
+  if (!/^\d+(\.\d{1,4})?$/.test(t)) return `${label} "${field}" is not a price`;
+  return Number(t);
+}
+
+/**
+ * One price-file line (CR already stripped) → a record. Columns (1-based, §3.5): Item 1-6,
+ * Status 7 (blank / C closeout / D discontinued), Availability 8, In-Transit 9, Qty 10,
+ * Standard Price 11-18, Best Price 19-26, Retail 27-34, Drop Ship Availability 35, Drop Ship
+ * Qty 36, Next PO Due Date 37-42 (MMDDYY, optional).
+ * - dealerCost = Best Price: it is the dealer's own net price (Standard is the list dealer price
+ *   before the dealer's program discounts), i.e. what Tucker actually invoices this dealer.
+ * - Only the drop-ship quantity counts (§8.5), as warehouse TUCKER_DROPSHIP_WAREHOUSE; quantities
+ *   are single digits, 9 = nine or more (kept as 9).
+ */
+export function parseTuckerFeedLine(text: string, line: number): FeedRecord {
+  const bad = (error: string): FeedRecord => ({ line, error });
+  if (text.length < 36 || text.length > 42) return bad(`line is ${text.length} characters wide; the price file has 36 (42 with the PO due date)`);
+  const tail = text.slice(36);
+  if (tail.trim() && !/^\d{6}$/.test(tail)) return bad(`next PO due date "${tail}" is not MMDDYY`);
+  const partNumber = text.slice(0, 6).trim();
+  if (!partNumber) return bad('missing item number (columns 1-6)');
+  const status = text.charAt(6).trim().toUpperCase();
+  const dsQty = text.charAt(35);
+  if (!/^\d$/.test(dsQty)) return bad(`drop ship quantity "${dsQty}" (column 36) is not a digit`);
+  const standard = tuckerMoney(text.slice(10, 18), 'standard price');
+  const best = tuckerMoney(text.slice(18, 26), 'best price');
+  const retail = tuckerMoney(text.slice(26, 34), 'retail price');
+  for (const v of [standard, best, retail]) if (typeof v === 'string') return bad(v);
+  return {
+    line,
+    item: {
+      partNumber,
+      status,
+      // D = discontinued; C (closeout) is still sold while stock lasts.
+      orderable: status !== 'D',
+      dealerCost: best as number,
+      retailPrice: retail as number,
+      warehouses: { [TUCKER_DROPSHIP_WAREHOUSE]: Number(dsQty) },
+    },
+  };
+}
+
+/** The Tucker price-file feed over FTP/FTPS (`creds.feed`). */
+export function makeTuckerFeed(options: FtpClientOptions = {}): DistributorFeed<TuckerRockyCredentials> {
+  return {
+    needsFeedSettings: true,
+    verify: (creds, ctx) => verifyFtpFeed(creds.feed, ctx, TUCKER_FEED_SOURCE, options),
+    read: (creds, ctx) => readTuckerFeed(creds, ctx, options),
+  };
+}
+
+async function* readTuckerFeed(creds: TuckerRockyCredentials, ctx: FeedContext, options: FtpClientOptions): AsyncGenerator<FeedRecord> {
+  const stream = await openFtpDownload(creds.feed, ctx, TUCKER_FEED_SOURCE, options);
+  // latin1: a stray non-ASCII byte keeps its width (one byte, one column) instead of breaking UTF-8.
+  stream.setEncoding('latin1');
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let line = 0;
+  try {
+    for await (const raw of lines) {
+      line += 1;
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (!text.trim()) continue;
+      yield parseTuckerFeedLine(text, line);
+    }
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+}
 
 export function makeTuckerRockyModule(
   options: TuckerRockyOptions = {},
+  feedOptions: FtpClientOptions = {},
 ): DistributorModule<TuckerRockyCredentials> {
   return {
     code: 'tucker-rocky',
@@ -904,9 +1000,16 @@ export function makeTuckerRockyModule(
     warehouses: TUCKER_WAREHOUSES,
     limits: TUCKER_LIMITS,
     credentialsSchema,
-    mask: (c) => ({ customerNumber: maskTail(c.customerNumber), apiKey: maskTail(c.apiKey) }),
+    mask: (c) => ({
+      customerNumber: maskTail(c.customerNumber),
+      apiKey: maskTail(c.apiKey),
+      ...(c.feed
+        ? { feedHost: c.feed.host, feedPort: String(c.feed.port ?? 21), feedUsername: maskTail(c.feed.username), feedPassword: maskTail(c.feed.password) }
+        : {}),
+    }),
     create: (creds, ctx) => createTuckerRockyAdapter(creds, ctx, options),
+    feed: makeTuckerFeed(feedOptions),
   };
 }
 
-export const tuckerRockyModule: DistributorModule<{ customerNumber: string; apiKey: string }> = makeTuckerRockyModule();
+export const tuckerRockyModule: DistributorModule<TuckerRockyCredentials> = makeTuckerRockyModule();

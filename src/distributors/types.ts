@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import type { CanonicalCarrier } from '../carriers';
 import type { HttpClientFactory } from '../http';
+import type { UrlPolicy } from '../outbound';
 
 export const DISTRIBUTOR_CODES = ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic'] as const;
 export type DistributorCode = (typeof DISTRIBUTOR_CODES)[number];
@@ -114,11 +115,68 @@ export interface DistributorAdapter {
 
 export type CancelOutcome = { cancelled: true } | { cancelled: false; reason: string };
 
+/** One item as a distributor's price/inventory feed gives it, in the engine's terms. */
+export interface FeedItem {
+  /** The distributor's part number as the feed spells it (punctuation kept). */
+  partNumber: string;
+  /** The distributor's own status code (`STK`, `D`, `A`, …). */
+  status: string;
+  /** False when the status says the item cannot be ordered (discontinued, NLA, pre-release, …). */
+  orderable: boolean;
+  /** The dealer's cost; null when the feed does not say. */
+  dealerCost: number | null;
+  retailPrice?: number | null;
+  mapPrice?: number | null;
+  dropshipFee?: number | null;
+  upc?: string | null;
+  brand?: string | null;
+  mfgPartNumber?: string | null;
+  description?: string | null;
+  /** Warehouse code → quantity (the distributor's own codes; capped values stay as the feed gives them). */
+  warehouses: Record<string, number>;
+}
+
+/**
+ * One record of a feed, in file order. `line` is the physical line of the file (the header line
+ * counts) for files, or the item's position for paged APIs. A bad row is reported, not thrown.
+ */
+export type FeedRecord = { line: number; item: FeedItem } | { line: number; error: string };
+
+/** What a feed reader may rely on from its surroundings. */
+export interface FeedContext {
+  /** The connection's baseUrl override (simulator or staging), as for the ordering adapter. */
+  baseUrl?: string;
+  http: HttpClientFactory;
+  /** Where feed hosts may be reached: checked on the parsed URL or host before any connection. */
+  urlPolicy: UrlPolicy;
+  /** Aborts every transfer of the run. */
+  signal?: AbortSignal;
+  /** A private directory for files that need random access (a ZIP's central directory is at its end); removed after the run. */
+  tmpDir: string;
+}
+
+/**
+ * A distributor's daily price/inventory feed. Readers stream: the file is never held in memory
+ * whole. Transport and credential failures throw ExternalCallError; a bad row is a record.
+ */
+export interface DistributorFeed<Creds = unknown> {
+  /** True when the feed needs settings beyond the ordering credentials (`creds.feed`). */
+  needsFeedSettings: boolean;
+  /** Pulls per day the distributor allows (Parts Unlimited: 2); unlimited when absent. */
+  maxPullsPerDay?: number;
+  /** Cheap check that the feed can be reached with these credentials (a login, a listing). */
+  verify(creds: Creds, ctx: FeedContext): Promise<void>;
+  /** The whole feed, in file order. */
+  read(creds: Creds, ctx: FeedContext): AsyncIterable<FeedRecord>;
+}
+
 export interface DistributorModule<Creds = unknown> {
   code: DistributorCode;
   displayName: string;
   /** Documented production base (scheme + host [+ port]); paths are appended by the adapter. */
   productionBaseUrl: string;
+  /** Other documented production origins the module calls (Parts Unlimited's price-file website). */
+  otherProductionUrls?: string[];
   /** The distributor's own warehouse codes. */
   warehouses: readonly string[];
   limits: DistributorLimits;
@@ -127,4 +185,6 @@ export interface DistributorModule<Creds = unknown> {
   /** The credential values masked for responses (e.g. `{ apiToken: '••••abcd' }`). */
   mask(creds: Creds): Record<string, string>;
   create(creds: Creds, ctx: AdapterContext): DistributorAdapter;
+  /** The price/inventory feed (src/feeds/ runs it on a schedule). */
+  feed: DistributorFeed<Creds>;
 }

@@ -24,10 +24,16 @@ import { z } from 'zod';
 import { maskSecret } from '../crypto';
 import { normalizeCarrier, type CanonicalCarrier } from '../carriers';
 import { ExternalCallError, parseRetryAfter } from '../external-errors';
+import { parse } from 'csv-parse';
+import { downloadStream } from '../feeds/download';
 import { classifyCommonStatus, DEFAULT_REQUESTS_PER_SECOND, redact, resolveBaseUrl, type HttpClient, type HttpResponse } from '../http';
+import { hostKind, outboundUrlProblem, type UrlPolicy } from '../outbound';
 import type {
   AdapterContext,
   DistributorAdapter,
+  DistributorFeed,
+  FeedContext,
+  FeedItem,
   DistributorLimits,
   DistributorModule,
   DistributorShipment,
@@ -662,6 +668,312 @@ export function createWpsAdapter(creds: WpsCredentials, ctx: AdapterContext, opt
   return new WpsAdapter(creds, ctx, opts);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// The feed (§8.5): WPS has no file feed; the items API is the feed, and the dealer's cost comes
+// from the dealer pricing file (GET /dealer-pricing: 202 while it is built, then 200 + location).
+
+export interface WpsFeedOptions {
+  /** `page[size]` of the item pages (WPS's own maximum is [UNKNOWN]). Default 500. */
+  pageSize?: number;
+  /** Largest item page read (500 items with inventory and brand are about 0.5 MB). Default 16 MiB. */
+  maxPageBytes?: number;
+  /** Wait between GET /dealer-pricing polls while WPS answers 202 (a Retry-After wins). Default 5 s. */
+  pricingPollIntervalMs?: number;
+  /** Longest wait for the pricing file to be built before the run gives up (transient). Default 10 min. */
+  pricingMaxWaitMs?: number;
+  /** Per-request timeout of the API calls. Default 60 s. */
+  timeoutMs?: number;
+  /** Retries of one item page after a throttle, 5xx or network failure (reads are safe to repeat). Default 3. */
+  pageRetries?: number;
+  /** Longest wait before such a retry (a longer Retry-After fails the run instead). Default 30 s. */
+  maxRetryWaitMs?: number;
+  /**
+   * `include=brand` beside `include=inventory`, so items carry their brand name [GUESS: the v4 API's
+   * brand relation]. Default true.
+   */
+  includeBrand?: boolean;
+  /** Client-side request cap; none by default (the reader sends one request at a time). */
+  requestsPerSecond?: number;
+  /** Item status codes that may / may not be ordered (default §1.4). */
+  orderableStatuses?: string[];
+  notOrderableStatuses?: string[];
+}
+
+const FEED_DEFAULTS = {
+  pageSize: 500,
+  maxPageBytes: 16 * 1024 * 1024,
+  pricingPollIntervalMs: 5_000,
+  pricingMaxWaitMs: 10 * 60_000,
+  timeoutMs: 60_000,
+  pageRetries: 3,
+  maxRetryWaitMs: 30_000,
+  includeBrand: true,
+};
+
+/** A price cell (`"12.34"`, 12.34, null) → number, null when absent; undefined when unparsable. */
+function priceOf(v: unknown): number | null | undefined {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(String(v).replace(/[$,\s]/g, ''));
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * One item of GET /items?include=inventory[,brand] → FeedItem, or an error sentence. `dealerPrices`
+ * is the pricing file (sku → cost); an item missing from it costs its standard_dealer_price.
+ * Brand: the name when the item carries it (`brand.data.name`), else null: a bare brand_id never
+ * equals a dealer's brand text, so it could only mislead brand + part number matching.
+ */
+export function mapWpsFeedItem(
+  raw: any,
+  dealerPrices: ReadonlyMap<string, number>,
+  opts: { orderableStatuses?: string[]; notOrderableStatuses?: string[] } = {},
+): FeedItem | string {
+  if (!raw || typeof raw !== 'object') return 'not an item object';
+  const sku = typeof raw.sku === 'string' || typeof raw.sku === 'number' ? String(raw.sku).trim() : '';
+  if (!sku) return 'item without a sku';
+  const prices: Record<string, number | null> = {};
+  for (const f of ['standard_dealer_price', 'list_price', 'mapp_price', 'drop_ship_fee']) {
+    const p = priceOf(raw[f]);
+    if (p === undefined) return `${sku}: ${f} "${String(raw[f])}" is not a number`;
+    prices[f] = p;
+  }
+  const status = String(raw.status_id ?? raw.status ?? '').trim().toUpperCase();
+  const orderableSet = (opts.orderableStatuses ?? DEFAULT_ORDERABLE).map((s) => s.toUpperCase());
+  const notSet = (opts.notOrderableStatuses ?? DEFAULT_NOT_ORDERABLE).map((s) => s.toUpperCase());
+  // An unknown status is not trusted; an item WPS will not drop-ship cannot be ordered here either.
+  const orderable = orderableSet.includes(status) && !notSet.includes(status) && raw.drop_ship_eligible !== false;
+  const inv = raw.inventory && typeof raw.inventory === 'object' && 'data' in raw.inventory ? raw.inventory.data : raw.inventory;
+  const warehouses: Record<string, number> = {};
+  if (inv && typeof inv === 'object') {
+    for (const [field, code] of INVENTORY_FIELDS) {
+      const v = inv[field];
+      if (v === null || v === undefined || v === '') {
+        warehouses[code] = 0;
+        continue;
+      }
+      const q = Number(v);
+      if (!Number.isFinite(q)) return `${sku}: ${field} "${String(v)}" is not a number`;
+      warehouses[code] = Math.max(0, Math.floor(q));
+    }
+  }
+  const brandRel = raw.brand && typeof raw.brand === 'object' ? ('data' in raw.brand ? raw.brand.data : raw.brand) : undefined;
+  const brandName = typeof brandRel?.name === 'string' ? brandRel.name : typeof raw.brand_name === 'string' ? raw.brand_name : typeof raw.brand === 'string' ? raw.brand : null;
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : typeof v === 'number' ? String(v) : null);
+  return {
+    partNumber: sku,
+    status,
+    orderable,
+    dealerCost: dealerPrices.get(sku) ?? prices.standard_dealer_price,
+    retailPrice: prices.list_price,
+    mapPrice: prices.mapp_price,
+    dropshipFee: prices.drop_ship_fee,
+    upc: text(raw.upc),
+    brand: brandName?.trim() || null,
+    mfgPartNumber: text(raw.supplier_product_id),
+    description: text(raw.name),
+    warehouses,
+  };
+}
+
+/** Waits `ms` unless the signal fires first (then throws a transient timeout). */
+function pause(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => new ExternalCallError('transient', 'timeout', `WPS feed: ${what} was cancelled`, { target: TARGET });
+    if (signal?.aborted) return reject(aborted());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(aborted());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * The pricing file's location may be on another host (a pre-signed storage URL). The token never
+ * goes there, and the location comes from WPS's authenticated answer, not from tenant input; so in
+ * production any public https host is accepted for it, while private, link-local and metadata
+ * addresses stay refused (outboundUrlProblem still runs on it).
+ */
+export function wpsPricingFilePolicy(location: string, policy: UrlPolicy): UrlPolicy {
+  try {
+    const u = new URL(location);
+    if (policy.appEnv === 'production' && u.protocol === 'https:' && hostKind(u.hostname) === undefined) {
+      return { ...policy, productionOrigins: [...policy.productionOrigins, u.origin] };
+    }
+  } catch {
+    // outboundUrlProblem reports the invalid URL
+  }
+  return policy;
+}
+
+export function createWpsFeed(options: WpsFeedOptions = {}): DistributorFeed<WpsCredentials> {
+  const o = { ...FEED_DEFAULTS, ...options };
+  const clientFor = (creds: WpsCredentials, ctx: FeedContext): HttpClient => {
+    const baseUrl = resolveBaseUrl(wpsModule.productionBaseUrl, ctx.baseUrl);
+    const problem = outboundUrlProblem(baseUrl, ctx.urlPolicy);
+    if (problem) {
+      throw new ExternalCallError('permanent', 'destination_refused', `Nothing was sent to WPS: the connection's address ${problem}. Correct the connection's baseUrl (or remove it), then retry.`, {
+        target: TARGET,
+      });
+    }
+    return ctx.http({
+      target: TARGET,
+      baseUrl,
+      headers: { authorization: `Bearer ${creds.apiToken}` },
+      timeoutMs: o.timeoutMs,
+      secrets: [creds.apiToken],
+      maxResponseBytes: o.maxPageBytes,
+      ...(o.requestsPerSecond
+        ? { rateLimit: { key: `wps-feed:${createHash('sha256').update(creds.apiToken).digest('hex').slice(0, 16)}`, perSecond: o.requestsPerSecond } }
+        : {}),
+    });
+  };
+
+  /** GET /dealer-pricing until it answers 200, then its location (absolute). */
+  async function pricingLocation(http: HttpClient, creds: WpsCredentials, ctx: FeedContext): Promise<string> {
+    const started = Date.now();
+    for (;;) {
+      const res = await http.send({ method: 'GET', path: '/dealer-pricing', signal: ctx.signal });
+      if (res.status === 202) {
+        const waited = Date.now() - started;
+        if (waited >= o.pricingMaxWaitMs) {
+          throw new ExternalCallError(
+            'transient',
+            'upstream_unavailable',
+            `WPS was still building the dealer pricing file after ${Math.round(waited / 1000)} s; the feed run will be retried.`,
+            { target: TARGET, httpStatus: 202 },
+          );
+        }
+        const ra = parseRetryAfter(res.headers['retry-after']);
+        await pause(Math.min(ra ?? o.pricingPollIntervalMs, o.pricingMaxWaitMs - waited), ctx.signal, 'waiting for the dealer pricing file');
+        continue;
+      }
+      if (res.status < 200 || res.status >= 300) throw classifyWpsResponse('verify', res, { secrets: [creds.apiToken] });
+      const body = res.json<any>();
+      const header = res.headers.location;
+      const loc = body?.data?.location ?? body?.location ?? (Array.isArray(header) ? header[0] : header);
+      if (typeof loc !== 'string' || loc.trim() === '') {
+        throw new ExternalCallError('transient', 'upstream_unavailable', 'WPS answered GET /dealer-pricing without the file location', {
+          target: TARGET,
+          httpStatus: res.status,
+        });
+      }
+      return new URL(loc.trim(), resolveBaseUrl(wpsModule.productionBaseUrl, ctx.baseUrl) + '/').toString();
+    }
+  }
+
+  /** The pricing file (CSV `sku,dealer_price`, header first) → sku → cost. Unreadable rows are skipped. */
+  async function dealerPrices(location: string, creds: WpsCredentials, ctx: FeedContext): Promise<Map<string, number>> {
+    const { body } = await downloadStream({
+      target: TARGET,
+      url: location,
+      // Pre-signed: no token (a storage host refuses a second auth mechanism, and it need not see it).
+      // A pre-signed location's signature (query or long path segment) is a credential too.
+      secrets: [creds.apiToken, new URL(location).search.slice(1), ...new URL(location).pathname.split('/').filter((seg) => seg.length >= 20)],
+      timeoutMs: o.timeoutMs,
+      signal: ctx.signal,
+      urlPolicy: wpsPricingFilePolicy(location, ctx.urlPolicy),
+      credentialsMessage: 'WPS refused the dealer pricing file download (its location may have expired); the feed run will be retried.',
+    });
+    const prices = new Map<string, number>();
+    const parser = body.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, trim: true, skip_records_with_error: true }));
+    body.on('error', (e) => parser.destroy(e));
+    let skuCol = -1;
+    let priceCol = -1;
+    let first = true;
+    for await (const rec of parser as AsyncIterable<string[]>) {
+      if (first) {
+        first = false;
+        const h = rec.map((c) => c.toLowerCase());
+        skuCol = h.indexOf('sku');
+        priceCol = h.indexOf('dealer_price');
+        if (skuCol < 0 || priceCol < 0) {
+          body.destroy();
+          throw new ExternalCallError('permanent', 'invalid_request', `The WPS dealer pricing file has no sku,dealer_price header (got "${rec.join(',').slice(0, 100)}")`, {
+            target: TARGET,
+          });
+        }
+        continue;
+      }
+      const sku = rec[skuCol];
+      const p = priceOf(rec[priceCol]);
+      if (sku && typeof p === 'number') prices.set(sku, p);
+    }
+    return prices;
+  }
+
+  async function page(http: HttpClient, creds: WpsCredentials, ctx: FeedContext, cursor: string | null): Promise<any> {
+    const params = new URLSearchParams([
+      ['include', o.includeBrand ? 'inventory,brand' : 'inventory'],
+      ['page[size]', String(o.pageSize)],
+    ]);
+    if (cursor) params.set('page[cursor]', cursor);
+    for (let attempt = 0; ; attempt++) {
+      let err: ExternalCallError;
+      try {
+        const res = await http.send({ method: 'GET', path: '/items', searchParams: params, signal: ctx.signal });
+        if (res.status >= 200 && res.status < 300) {
+          const body = res.json<any>();
+          if (!body || !Array.isArray(body.data)) {
+            throw new ExternalCallError('transient', 'upstream_unavailable', 'WPS answered GET /items with a body that is not an item list', {
+              target: TARGET,
+              httpStatus: res.status,
+            });
+          }
+          return body;
+        }
+        err = classifyWpsResponse('stock', res, { secrets: [creds.apiToken] });
+      } catch (e) {
+        if (!(e instanceof ExternalCallError)) throw e;
+        err = e;
+      }
+      const wait = err.details.retryAfterMs ?? 1000 * 2 ** attempt;
+      if (err.kind === 'permanent' || attempt >= o.pageRetries || wait > o.maxRetryWaitMs || ctx.signal?.aborted) throw err;
+      await pause(wait, ctx.signal, 'waiting to retry an item page');
+    }
+  }
+
+  return {
+    needsFeedSettings: false,
+    async verify(creds, ctx) {
+      const http = clientFor(creds, ctx);
+      const res = await http.send({ method: 'GET', path: '/items', searchParams: { 'page[size]': 1 }, signal: ctx.signal });
+      if (res.status < 200 || res.status >= 300) throw classifyWpsResponse('verify', res, { secrets: [creds.apiToken] });
+    },
+    async *read(creds, ctx) {
+      const http = clientFor(creds, ctx);
+      const prices = await dealerPrices(await pricingLocation(http, creds, ctx), creds, ctx);
+      const mapOpts = { orderableStatuses: o.orderableStatuses, notOrderableStatuses: o.notOrderableStatuses };
+      let position = 0;
+      let cursor: string | null = null;
+      const seen = new Set<string>();
+      for (;;) {
+        const body = await page(http, creds, ctx, cursor);
+        for (const raw of body.data as unknown[]) {
+          position += 1;
+          const mapped = mapWpsFeedItem(raw, prices, mapOpts);
+          yield typeof mapped === 'string' ? { line: position, error: mapped } : { line: position, item: mapped };
+        }
+        const next = body.meta?.cursor?.next;
+        if (next === null || next === undefined || next === '') return;
+        const nextCursor = String(next);
+        if (seen.has(nextCursor)) {
+          throw new ExternalCallError('transient', 'upstream_unavailable', 'WPS returned a page cursor it had already given; the item list was not read to its end', {
+            target: TARGET,
+          });
+        }
+        seen.add(nextCursor);
+        cursor = nextCursor;
+      }
+    },
+  };
+}
+
 export const wpsModule: DistributorModule<WpsCredentials> = {
   code: 'wps',
   displayName: 'Western Power Sports',
@@ -675,4 +987,5 @@ export const wpsModule: DistributorModule<WpsCredentials> = {
   create(creds, ctx) {
     return createWpsAdapter(creds, ctx, (ctx as WpsAdapterContext).wps ?? {});
   },
+  feed: createWpsFeed(),
 };

@@ -3,7 +3,17 @@
 // table, 403/E003 throttling, PO ≤22 printable ASCII, MM/DD/YY dates, `header.ponumber` in create
 // answers, tracking vs PRO numbers kept apart except in the range endpoint, ≤365-day windows);
 // every [GUESS] is an option here (constructor or POST /__control/config).
+//
+// The inventory feed (§4.3, §8.5) is served over FTP on a port of its own (`ftpPort`, default any
+// free one; `ftpUrl` once listening): `inventory.csv` at the root, UTF-8, header row
+// ItemNumber,Description,Brand,MfgPartNumber,UPC,Status,DealerCost,Retail,MAP,DropShipFee,Qty_<wh>…
+// Feed control routes:
+//   POST /__control/feed-accounts    {username, password}     FTP login
+//   POST /__control/catalog/generate {count, seed?}          `count` synthetic, deterministic items
+//   POST /__control/feed-file        {raw?: string|null, appendLines?: string[]}  test overrides
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { catalogRandom, priceBetween, upcA } from './catalog-gen';
+import { listenWithFeed, SimFtpServer } from './ftp-server';
 import { SimulatorHarness, type Fault } from './harness';
 
 export type DuplicatePoMode =
@@ -53,6 +63,35 @@ export interface AutomaticSimulatorOptions extends Partial<AutomaticSimulatorCon
   now?: () => Date;
   /** First order number (default 7000001). */
   firstOrderNumber?: number;
+  /** The FTP feed server's port (0 = any free one, the default). `src/simulators/main.ts` runs it on 2104. */
+  ftpPort?: number;
+  /** Enables explicit FTPS on the feed server. */
+  ftpTls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+/** The FTP port of the sandbox (`src/simulators/main.ts`). */
+export const AUTOMATIC_SIM_FTP_PORT = 2104;
+export const AUTOMATIC_FEED_FILE_NAME = 'inventory.csv';
+const FEED_COLUMNS = ['ItemNumber', 'Description', 'Brand', 'MfgPartNumber', 'UPC', 'Status', 'DealerCost', 'Retail', 'MAP', 'DropShipFee'];
+const GENERATED_MAX = 900000;
+const GENERATED_WAREHOUSES = ['MAIN'];
+const BRANDS: [string, string][] = [
+  ['Kimpex', 'KIM'],
+  ['EBC', 'FA'],
+  ['Moose Racing', 'M'],
+  ['All Balls', 'AB'],
+  ['BikeMaster', 'BM'],
+  ['Fire Power', 'FP'],
+  ['K&N', 'KN'],
+  ['NGK', 'NGK'],
+  ['Shinko', 'SH'],
+  ['Sno-X', 'SX'],
+];
+const PRODUCTS = ['Brake Pads, Sintered', 'Spark Plug', 'Air Filter', 'Wheel Bearing Kit', 'Battery 12V', '7/8" Handlebar', 'Drive Belt', 'Carbide Runner', 'Fork Seal Kit', 'Oil Filter'];
+
+function csvField(v: string | number | undefined | null): string {
+  const s = v === undefined || v === null ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export interface AutomaticAccountFlags {
@@ -78,12 +117,25 @@ export interface AutomaticItemInput {
   carbRestricted?: boolean;
   /** Further states the item may not ship to (422/E005). */
   restrictedStates?: string[];
+  /** Inventory-file fields (§8.5). */
+  description?: string;
+  brand?: string;
+  mfgPartNumber?: string;
+  upc?: string;
+  retailPrice?: number;
+  mapPrice?: number;
 }
 
 interface Item {
   sku: string;
   status: string;
   price: number;
+  description?: string;
+  brand?: string;
+  mfgPartNumber?: string;
+  upc?: string;
+  retailPrice?: number;
+  mapPrice?: number;
   dropShipFee: number;
   dropShipEligible: boolean;
   warehouses: Record<string, number>;
@@ -189,7 +241,8 @@ const US_STATES = new Set(
   ).split(' '),
 );
 
-const ORDERABLE_STATUSES = ['ACTIVE', 'A', 'STK', 'NEW'];
+// C / CLOSEOUT: sold while stock lasts (§8.5 feed status C).
+const ORDERABLE_STATUSES = ['ACTIVE', 'A', 'STK', 'NEW', 'C', 'CLOSEOUT'];
 
 const ERROR_MESSAGES: Record<string, string> = {
   E000: 'Internal Server Error',
@@ -271,9 +324,18 @@ export class AutomaticSimulator {
   private orderCounter = 0;
   private trackingCounter = 0;
   private accountCounter = 0;
+  private generated: { count: number; seed: number } | undefined;
+  private feedOverride: { raw?: string; appendLines: string[] } = { appendLines: [] };
+  readonly ftp: SimFtpServer;
+  private readonly ftpPort: number;
 
   constructor(options: AutomaticSimulatorOptions = {}) {
-    const { now, firstOrderNumber, ...config } = options;
+    const { now, firstOrderNumber, ftpPort, ftpTls, ...config } = options;
+    this.ftpPort = ftpPort ?? 0;
+    this.ftp = new SimFtpServer({
+      files: () => [{ name: AUTOMATIC_FEED_FILE_NAME, content: () => this.feedFileChunks() }],
+      ...(ftpTls ? { tls: ftpTls } : {}),
+    });
     this.now = now ?? (() => new Date());
     this.firstOrderNumber = firstOrderNumber ?? 7000001;
     this.config = { ...DEFAULT_CONFIG, ...config, limits: { ...DEFAULT_CONFIG.limits, ...config.limits } };
@@ -294,17 +356,105 @@ export class AutomaticSimulator {
 
   // ------------------------------------------------------------------ lifecycle + typed control
 
-  listen(port = 0): Promise<string> {
-    return this.harness.listen(port);
+  /** Starts the HTTP API on `port` and the FTP feed server on the `ftpPort` option; answers the HTTP URL. */
+  async listen(port = 0): Promise<string> {
+    return listenWithFeed(this.harness, this.ftp, port, this.ftpPort);
   }
 
-  close(): Promise<void> {
-    return this.harness.close();
+  /** `ftp://127.0.0.1:<port>` of the feed server once listening. */
+  get ftpUrl(): string | undefined {
+    return this.ftp.url;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.harness.close(), this.ftp.close()]);
+  }
+
+  /** Adds or replaces an FTP login of the inventory feed. */
+  upsertFeedAccount(username: string, password: string): void {
+    this.ftp.setAccount(username, password);
+  }
+
+  /**
+   * Fills the catalog with `count` synthetic items (item numbers `10-00000` …), the same ones for
+   * the same seed, produced on demand for the file and the API alike (no memory until touched).
+   */
+  generateCatalog(count: number, seed = 1): { count: number; seed: number } {
+    if (!Number.isInteger(count) || count < 0 || count > GENERATED_MAX) throw new SimulatorControlError(400, `count must be an integer 0-${GENERATED_MAX}`);
+    if (!Number.isInteger(seed)) throw new SimulatorControlError(400, 'seed must be an integer');
+    this.generated = count ? { count, seed } : undefined;
+    return { count, seed };
+  }
+
+  /** Test override of the FTP file: `raw` replaces it byte for byte (null restores it); `appendLines` go after the items. */
+  setFeedFile(patch: { raw?: string | null; appendLines?: string[] }): void {
+    if (patch.raw !== undefined) this.feedOverride.raw = patch.raw ?? undefined;
+    if (patch.appendLines !== undefined) this.feedOverride.appendLines = [...patch.appendLines];
+  }
+
+  /** The feed's warehouse columns: every code an explicit item names, plus the generated ones. */
+  feedWarehouses(): string[] {
+    const codes = new Set<string>(this.generated || this.items.size === 0 ? GENERATED_WAREHOUSES : []);
+    for (const item of this.items.values()) for (const code of Object.keys(item.warehouses)) codes.add(code);
+    return [...codes].sort((a, b) => (a === 'MAIN' ? -1 : b === 'MAIN' ? 1 : a.localeCompare(b)));
+  }
+
+  /** Every catalog item in file order: the explicit ones sorted, then the generated ones not overridden. */
+  *catalogItems(): Generator<Item> {
+    yield* [...this.items.values()].sort((a, b) => a.sku.localeCompare(b.sku));
+    const g = this.generated;
+    if (!g) return;
+    for (let i = 0; i < g.count; i++) {
+      const sku = generatedSku(i);
+      if (!this.items.has(sku)) yield generatedItem(g.seed, i);
+    }
+  }
+
+  /** The FTP file `inventory.csv` (§8.5), row by row. */
+  *feedFileChunks(): Generator<string> {
+    if (this.feedOverride.raw !== undefined) {
+      yield this.feedOverride.raw;
+      return;
+    }
+    const warehouses = this.feedWarehouses();
+    yield [...FEED_COLUMNS, ...warehouses.map((w) => `Qty_${w}`)].join(',') + '\r\n';
+    for (const item of this.catalogItems()) {
+      const status = this.isOrderable(item) ? (/^C/i.test(item.status) ? 'C' : 'A') : 'D';
+      const cells = [
+        item.sku,
+        item.description,
+        item.brand,
+        item.mfgPartNumber,
+        item.upc,
+        status,
+        item.price.toFixed(2),
+        item.retailPrice?.toFixed(2),
+        item.mapPrice?.toFixed(2),
+        item.dropShipFee.toFixed(2),
+        ...warehouses.map((w) => item.warehouses[w] ?? 0),
+      ];
+      yield cells.map(csvField).join(',') + '\r\n';
+    }
+    for (const l of this.feedOverride.appendLines) yield `${l}\r\n`;
+  }
+
+  /** An explicit item, or a generated one (materialized on first touch so orders can change its stock). */
+  private item(sku: string): Item | undefined {
+    const found = this.items.get(sku);
+    if (found || !this.generated) return found;
+    const i = generatedIndex(sku);
+    if (i === undefined || i >= this.generated.count) return undefined;
+    const item = generatedItem(this.generated.seed, i);
+    this.items.set(sku, item);
+    return item;
   }
 
   resetState(): void {
     this.accounts.clear();
     this.items.clear();
+    this.ftp.clearAccounts();
+    this.generated = undefined;
+    this.feedOverride = { appendLines: [] };
     this.orders = [];
     this.orderCounter = 0;
     this.trackingCounter = 0;
@@ -341,6 +491,12 @@ export class AutomaticSimulator {
       warehouses: { ...(input.warehouses ?? prev?.warehouses ?? {}) },
       carbRestricted: input.carbRestricted ?? prev?.carbRestricted ?? false,
       restrictedStates: (input.restrictedStates ?? prev?.restrictedStates ?? []).map((s) => s.toUpperCase()),
+      description: input.description ?? prev?.description,
+      brand: input.brand ?? prev?.brand,
+      mfgPartNumber: input.mfgPartNumber ?? prev?.mfgPartNumber,
+      upc: input.upc ?? prev?.upc,
+      retailPrice: input.retailPrice ?? prev?.retailPrice,
+      mapPrice: input.mapPrice ?? prev?.mapPrice,
     };
     for (const [code, qty] of Object.entries(item.warehouses)) {
       if (!Number.isFinite(qty) || qty < 0) throw new SimulatorControlError(400, `warehouses.${code} must be a quantity ≥ 0`);
@@ -443,6 +599,27 @@ export class AutomaticSimulator {
       return guard(reply, () => this.upsertItem(sku, (req.body ?? {}) as AutomaticItemInput));
     });
     app.get('/__control/orders', async () => this.listOrders());
+    app.post('/__control/feed-accounts', async (req, reply) => {
+      const b = (req.body ?? {}) as { username?: unknown; password?: unknown };
+      if (typeof b.username !== 'string' || !b.username || typeof b.password !== 'string' || !b.password) {
+        return reply.code(400).send({ error: 'username and password are required strings' });
+      }
+      this.upsertFeedAccount(b.username, b.password);
+      return { account: { username: b.username } };
+    });
+    app.post('/__control/catalog/generate', async (req, reply) => {
+      const b = (req.body ?? {}) as { count?: unknown; seed?: unknown };
+      return guard(reply, () => ({ generated: this.generateCatalog(Number(b.count), b.seed === undefined ? 1 : Number(b.seed)) }));
+    });
+    app.post('/__control/feed-file', async (req, reply) => {
+      const b = (req.body ?? {}) as { raw?: unknown; appendLines?: unknown };
+      if (b.raw !== undefined && b.raw !== null && typeof b.raw !== 'string') return reply.code(400).send({ error: 'raw must be a string or null' });
+      if (b.appendLines !== undefined && (!Array.isArray(b.appendLines) || b.appendLines.some((l) => typeof l !== 'string'))) {
+        return reply.code(400).send({ error: 'appendLines must be an array of strings' });
+      }
+      this.setFeedFile({ raw: b.raw as string | null | undefined, appendLines: b.appendLines as string[] | undefined });
+      return { ok: true };
+    });
     app.post('/__control/orders/:poNumber/ship', async (req, reply) => {
       const { poNumber } = req.params as { poNumber: string };
       return guard(reply, () => this.ship(poNumber, (req.body ?? {}) as ShipRequest));
@@ -489,7 +666,7 @@ export class AutomaticSimulator {
       const q = req.query as { quantity?: string };
       const requested = q.quantity === undefined ? 1 : Number(q.quantity);
       if (!Number.isInteger(requested) || requested <= 0) throw new ApiError(400, 'E100', 'quantity: must be a positive integer');
-      const item = this.items.get(number);
+      const item = this.item(number);
       if (!item) throw new ApiError(404, 'E201', `Item ${number} not found`);
       const orderable = this.isOrderable(item);
       const cap = (n: number) => (this.config.stockCap === null ? n : Math.min(n, this.config.stockCap));
@@ -744,7 +921,7 @@ export class AutomaticSimulator {
       const it = (raw ?? {}) as Record<string, unknown>;
       if (typeof it.number !== 'string' || !it.number) throw e100(`items[${i}].number: required`);
       if (!Number.isInteger(it.quantity) || (it.quantity as number) <= 0) throw e100(`items[${i}].quantity: must be a positive integer`);
-      const item = this.items.get(it.number);
+      const item = this.item(it.number);
       if (!item) throw e100(`items[${i}].number: item ${it.number} not found`);
       if (!this.isOrderable(item)) throw e100(`items[${i}].number: item ${it.number} is not orderable (${item.status})`);
       if (!item.dropShipEligible) throw e100(`items[${i}].number: item ${it.number} is not available for drop ship`);
@@ -777,6 +954,44 @@ export class AutomaticSimulator {
     };
     return { purchaseNumber, shipToAddress, shipMethod, lines };
   }
+}
+
+/** Generated item `i` → `NN-NNNNN` (two-digit line code, five-digit number), and back. */
+function generatedSku(i: number): string {
+  return `${10 + (i % 90)}-${String(Math.floor(i / 90)).padStart(5, '0')}`;
+}
+
+function generatedIndex(sku: string): number | undefined {
+  const m = /^(\d{2})-(\d{5})$/.exec(sku);
+  if (!m || Number(m[1]) < 10) return undefined;
+  return Number(m[2]) * 90 + Number(m[1]) - 10;
+}
+
+/** Generated item `i`: a pure function of (seed, i). */
+function generatedItem(seed: number, i: number): Item {
+  const r = catalogRandom(seed, i);
+  const b = Math.floor(r(1) * BRANDS.length);
+  const [brand, prefix] = BRANDS[b];
+  const price = priceBetween(r(2), 1.25, 1500);
+  const retailPrice = Math.round(price * 145) / 100;
+  const roll = r(3);
+  return {
+    sku: generatedSku(i),
+    status: roll < 0.03 ? 'DISCONTINUED' : roll < 0.06 ? 'CLOSEOUT' : 'ACTIVE',
+    price,
+    description: `${brand} ${PRODUCTS[Math.floor(r(4) * PRODUCTS.length)]}`,
+    brand,
+    mfgPartNumber: `${prefix}${String(Math.floor(r(5) * 1e6)).padStart(6, '0')}`,
+    // One UPC manufacturer prefix per brand; the item part from the item index (unique per seed).
+    upc: upcA((b + 1) * 1e9 + 100000 * (seed % 10) + (i % 100000) + Math.floor(i / 100000) * 1e6),
+    retailPrice,
+    ...(r(6) < 0.6 ? { mapPrice: Math.round(retailPrice * 95) / 100 } : {}),
+    dropShipFee: r(7) < 0.5 ? 0 : 3.5,
+    dropShipEligible: r(8) < 0.95,
+    warehouses: { MAIN: r(9) < 0.2 ? 0 : Math.floor(r(10) * 40) },
+    carbRestricted: false,
+    restrictedStates: [],
+  };
 }
 
 export function createAutomaticSimulator(options: AutomaticSimulatorOptions = {}): AutomaticSimulator {

@@ -10,7 +10,7 @@ async function main() {
     const sim = s.create();
     const url = await sim.listen(envPort ? Number(envPort) : s.port);
     running.push(sim);
-    console.log(`[simulators] ${code} at ${url}`);
+    console.log(`[simulators] ${code} at ${url}${sim.ftpUrl ? ` (feed on ${sim.ftpUrl})` : ''}`);
   }
   const stop = async () => {
     await Promise.all(running.map((s) => s.close()));

@@ -6,8 +6,18 @@
 //   GET  /api/v1/parts/inventory/{p1,p2}, GET /api/v1/parts/pricing/{p1,p2}
 // Auth: `api-key` header; keys belong to one environment (production | staging) and one dealer.
 // Every [GUESS]/[UNKNOWN] of the reference is in PuSimulatorConfig (constructor options and
-// POST /__control/config). Not modelled: the dealer-website price-file ZIP endpoint (§2.5).
+// POST /__control/config).
+// The dealer-website price file (§2.5, §8.5), served by the same host:
+//   POST /api/quotes/v2/pricefile (Basic auth: the dealer's website user; a ZIP with
+//     BasePriceFile.csv and <DEALER>_PriceFile.csv, latin-1, streamed; `pullsPerDay` per dealer per
+//     UTC day, then 429 + Retry-After until midnight UTC)
+//   GET /api/quotes/v2/pricefile/status (Basic auth; [GUESS] a cheap check that consumes no pull)
+// Control: POST /__control/feed-accounts {dealerNumber, username, password},
+//   POST /__control/catalog/generate {count, seed?} (replaces the catalog with synthetic items).
+import { seededRandom } from './catalog-gen';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ZipFile } from 'yazl';
 import { SimulatorHarness, type Fault } from './harness';
 
 export type PuEnvironment = 'production' | 'staging';
@@ -67,6 +77,12 @@ export interface PuSimulatorConfig {
   retryAfterSeconds: number;
   /** First reference_number handed out (then +1 per order). */
   firstReferenceNumber: number;
+  /** Price-file pulls per dealer per UTC day; the next answers 429 (§2.5: 2). */
+  pullsPerDay: number;
+  /** Add a `CA Availability` column to BasePriceFile.csv (one client maps CA). */
+  priceFileCaColumn: boolean;
+  /** Raw lines put into BasePriceFile.csv after data row `afterRow` (0 = right after the header): bad rows for tests. */
+  priceFileInjectedLines: { afterRow: number; text: string }[];
 }
 
 export const DEFAULT_PU_SIMULATOR_CONFIG: PuSimulatorConfig = {
@@ -108,6 +124,9 @@ export const DEFAULT_PU_SIMULATOR_CONFIG: PuSimulatorConfig = {
   shipDateFormat: 'date',
   retryAfterSeconds: 1,
   firstReferenceNumber: 5_000_001,
+  pullsPerDay: 2,
+  priceFileCaColumn: false,
+  priceFileInjectedLines: [],
 };
 
 /** The status code each refusal carries (in the body, or as the HTTP status). */
@@ -141,24 +160,41 @@ interface PuAccount {
 
 export interface PuItemInput {
   status?: string;
-  /** Dealer price. */
-  price?: number;
+  /** Dealer price (the dealer file's Your Dealer Price); null leaves the part out of the dealer file. */
+  price?: number | null;
   basePrice?: number;
   retailPrice?: number;
   dropShipFee?: number;
   dropShipEligible?: boolean;
+  /** Stock per warehouse; a warehouse not listed shows `N/A` in the price file. */
   warehouses?: Record<string, number>;
+  description?: string;
+  upc?: string;
+  brand?: string;
+  vendorPartNumber?: string;
 }
 
 interface PuItem {
   partNumber: string;
   status: string;
   price: number;
+  /** False: the part is not in the dealer price file (its cost is then the base dealer price). */
+  inDealerFile?: boolean;
   basePrice: number;
   retailPrice: number;
   dropShipFee: number;
   dropShipEligible: boolean;
   warehouses: Record<string, number>;
+  description?: string;
+  upc?: string;
+  brand?: string;
+  vendorPartNumber?: string;
+}
+
+export interface PuFeedAccountInput {
+  dealerNumber: string;
+  username: string;
+  password: string;
 }
 
 interface PuShipment {
@@ -227,6 +263,8 @@ export class PartsUnlimitedSimulator {
   private orders: PuOrder[] = [];
   private refCounter = 0;
   private trackingCounter = 0;
+  private feedAccounts = new Map<string, PuFeedAccountInput>(); // by username
+  private pulls = new Map<string, number>(); // `${dealer}|${UTC day}` → pulls
 
   constructor(options: PuSimulatorOptions = {}) {
     const { now, ...cfg } = options;
@@ -284,18 +322,79 @@ export class PartsUnlimitedSimulator {
       if (!Number.isFinite(q) || q < 0) throw new ControlError(400, `warehouses.${code} must be a number ≥ 0`);
       warehouses[code.toUpperCase()] = Math.floor(q);
     }
+    const price = input?.price ?? prev?.price ?? 10;
     const item: PuItem = {
       partNumber: prev?.partNumber ?? sku,
       status: input?.status ?? prev?.status ?? 'S',
-      price: input?.price ?? prev?.price ?? 10,
-      basePrice: input?.basePrice ?? prev?.basePrice ?? input?.price ?? prev?.price ?? 10,
-      retailPrice: input?.retailPrice ?? prev?.retailPrice ?? Math.round((input?.price ?? prev?.price ?? 10) * 150) / 100,
+      price,
+      ...(input?.price === null || (input?.price === undefined && prev?.inDealerFile === false) ? { inDealerFile: false } : {}),
+      basePrice: input?.basePrice ?? prev?.basePrice ?? price,
+      retailPrice: input?.retailPrice ?? prev?.retailPrice ?? Math.round(price * 150) / 100,
       dropShipFee: input?.dropShipFee ?? prev?.dropShipFee ?? 0,
       dropShipEligible: input?.dropShipEligible ?? prev?.dropShipEligible ?? true,
       warehouses,
+      description: input?.description ?? prev?.description,
+      upc: input?.upc ?? prev?.upc,
+      brand: input?.brand ?? prev?.brand,
+      vendorPartNumber: input?.vendorPartNumber ?? prev?.vendorPartNumber,
     };
     this.items.set(key, item);
     return item;
+  }
+
+  /** A dealer-website user allowed to pull the dealer's price file. */
+  upsertFeedAccount(input: PuFeedAccountInput): { dealerNumber: string; username: string } {
+    for (const k of ['dealerNumber', 'username', 'password'] as const) {
+      if (typeof input?.[k] !== 'string' || input[k] === '') throw new ControlError(400, `${k} is required`);
+    }
+    this.feedAccounts.set(input.username, { dealerNumber: input.dealerNumber, username: input.username, password: input.password });
+    return { dealerNumber: input.dealerNumber, username: input.username };
+  }
+
+  /**
+   * Replaces the catalog with `count` deterministic synthetic parts (same count and seed → same
+   * parts): part numbers like `1401-0007`, every 10th description `Bremsbeläge …` (latin-1),
+   * about 5% discontinued, stock with `+` (10 or more) and `N/A` cells, every 20th part missing
+   * from the dealer file.
+   */
+  generateCatalog(count: number, seed = 1): { count: number; firstPart: string | null; lastPart: string | null } {
+    if (!Number.isInteger(count) || count < 0 || count > 2_000_000) throw new ControlError(400, 'count must be a whole number from 0 to 2000000');
+    if (!Number.isInteger(seed)) throw new ControlError(400, 'seed must be a whole number');
+    this.items.clear();
+    const rnd = seededRandom(seed);
+    const brands = ['Moose Racing', 'Drag Specialties', 'Pro Circuit', 'Twin Power', 'Tourmaster', 'Z1R', 'Bikemaster', 'Cobra'];
+    let first: string | null = null;
+    let last: string | null = null;
+    for (let i = 0; i < count; i++) {
+      const partNumber = `${String(1000 + ((i + seed) % 9000))}-${String(Math.floor(i / 9000)).padStart(4, '0')}`;
+      const basePrice = Math.round((3 + rnd() * 500) * 100) / 100;
+      const r = rnd();
+      const warehouses: Record<string, number> = {};
+      for (const w of PU_WAREHOUSES) {
+        const q = rnd();
+        if (q >= 0.2) warehouses[w] = Math.floor((q - 0.2) * 40);
+      }
+      const brand = brands[i % brands.length];
+      const item: PuItem = {
+        partNumber,
+        status: r < 0.05 ? 'D' : 'S',
+        price: Math.round(basePrice * 90) / 100,
+        ...(i % 20 === 19 ? { inDealerFile: false } : {}),
+        basePrice,
+        retailPrice: Math.round(basePrice * 140) / 100,
+        dropShipFee: i % 4 === 0 ? 0 : 3,
+        dropShipEligible: true,
+        warehouses,
+        description: i % 10 === 0 ? `Bremsbeläge vorne ${partNumber}` : i % 10 === 5 ? `Handlebar 7/8", black` : `Brake pads, front ${partNumber}`,
+        upc: String(600_000_000_000 + i * 13 + seed),
+        brand,
+        vendorPartNumber: `${brand.slice(0, 2).toUpperCase()}${100000 + i}`,
+      };
+      this.items.set(norm(partNumber), item);
+      first ??= partNumber;
+      last = partNumber;
+    }
+    return { count, firstPart: first, lastPart: last };
   }
 
   listOrders(): { orders: PuControlOrder[] } {
@@ -376,6 +475,8 @@ export class PartsUnlimitedSimulator {
   }
 
   private resetState(): void {
+    this.feedAccounts.clear();
+    this.pulls.clear();
     this.accounts.clear();
     this.items.clear();
     this.orders = [];
@@ -428,6 +529,41 @@ export class PartsUnlimitedSimulator {
     };
     app.post('/api/orders/dropship', placeOrder);
     app.post('/api/v2/orders/dropship', placeOrder);
+
+    app.get('/api/quotes/v2/pricefile/status', async (req, reply) => {
+      const acct = this.feedAuth(req, reply);
+      if (!acct) return reply;
+      return { dealerCodes: [acct.dealerNumber], pullsToday: this.pulls.get(this.pullKey(acct.dealerNumber)) ?? 0, pullsPerDay: this.config.pullsPerDay };
+    });
+    app.post('/api/quotes/v2/pricefile', async (req, reply) => {
+      const acct = this.feedAuth(req, reply);
+      if (!acct) return reply;
+      const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : undefined;
+      if (!body || !Array.isArray(body.dealerCodes) || body.dealerCodes.length === 0) {
+        return reply.code(400).send({ message: 'dealerCodes is required' });
+      }
+      const codes = body.dealerCodes.map(String);
+      const foreign = codes.find((c) => c !== acct.dealerNumber);
+      if (foreign) return reply.code(403).send({ message: `User is not authorized for dealer code ${foreign}` });
+      const key = this.pullKey(acct.dealerNumber);
+      const pulls = this.pulls.get(key) ?? 0;
+      if (pulls >= this.config.pullsPerDay) {
+        const now = this.now();
+        const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+        return reply
+          .code(429)
+          .header('retry-after', String(Math.max(1, Math.ceil((midnight - now.getTime()) / 1000))))
+          .send({ message: `The price file may be pulled ${this.config.pullsPerDay} times a day; try again tomorrow.` });
+      }
+      this.pulls.set(key, pulls + 1);
+      const items = [...this.items.values()];
+      const zip = new ZipFile();
+      // Level 1: the simulator should not be the slow part of a 200,000-row test.
+      zip.addReadStream(Readable.from(this.baseFileChunks(items)), 'BasePriceFile.csv', { compressionLevel: 1 });
+      zip.addReadStream(Readable.from(dealerFileChunks(items)), `${acct.dealerNumber}_PriceFile.csv`, { compressionLevel: 1 });
+      zip.end();
+      return reply.type('application/zip').header('content-disposition', 'attachment; filename="PriceFile.zip"').send(zip.outputStream);
+    });
 
     app.get('/api/orders/dropship', async (req, reply) => {
       const account = this.authenticateRead(req, reply);
@@ -688,6 +824,66 @@ export class PartsUnlimitedSimulator {
 
   // ------------------------------------------------------------------ control routes
 
+  private pullKey(dealer: string): string {
+    return `${dealer}|${this.now().toISOString().slice(0, 10)}`;
+  }
+
+  /** Basic auth against the feed accounts; answers 401 itself and returns undefined then. */
+  private feedAuth(req: FastifyRequest, reply: FastifyReply): PuFeedAccountInput | undefined {
+    const h = req.headers.authorization;
+    const m = typeof h === 'string' ? h.match(/^Basic\s+(\S+)\s*$/i) : null;
+    const decoded = m ? Buffer.from(m[1], 'base64').toString('utf8') : '';
+    const colon = decoded.indexOf(':');
+    const acct = colon > 0 ? this.feedAccounts.get(decoded.slice(0, colon)) : undefined;
+    if (!acct || acct.password !== decoded.slice(colon + 1)) {
+      reply.code(401).header('www-authenticate', 'Basic realm="dealer.parts-unlimited.com"').send({ message: 'Invalid username or password' });
+      return undefined;
+    }
+    return acct;
+  }
+
+  /** BasePriceFile.csv (§2.5 columns, latin-1, CRLF), a chunk of rows at a time. */
+  private *baseFileChunks(items: PuItem[]): Generator<Buffer> {
+    const ca = this.config.priceFileCaColumn;
+    const whs = ca ? [...PU_WAREHOUSES, 'CA'] : PU_WAREHOUSES;
+    const header = [
+      'Part Number', 'Punctuated Part Number', 'Vendor Part Number', 'Vendor Punctuated Part Number', 'Part Status', 'Part Description',
+      'Original Retail', 'Current Suggested Retail', 'Base Dealer Price', 'Hazardous Code', 'Truck Part Only', 'Part Add Date',
+      ...whs.map((w) => `${w} Availability`), 'National Availability', 'Trademark', 'Ad Policy', 'Price Changed Today',
+      'Unit of Measure', 'UPC Code', 'Brand Name', 'Country of Origin', 'Product Code', 'Drag Part', 'Weight',
+      'Closeout Catalog Indicator', 'No Ship to CA', 'Notes', 'Dropship Fee',
+    ];
+    const injected = [...this.config.priceFileInjectedLines].sort((a, b) => a.afterRow - b.afterRow);
+    let inj = 0;
+    let chunk = header.map(csvCell).join(',') + '\r\n';
+    for (let row = 0; row <= items.length; row++) {
+      while (inj < injected.length && injected[inj].afterRow <= row) chunk += injected[inj++].text + '\r\n';
+      if (row === items.length) break;
+      const it = items[row];
+      const plain = norm(it.partNumber);
+      const cells = whs.map((w) => {
+        const q = it.warehouses[w];
+        return q === undefined ? 'N/A' : q >= 10 ? '+' : String(q);
+      });
+      const national = whs.reduce((a, w) => a + (it.warehouses[w] ?? 0), 0);
+      chunk +=
+        [
+          plain, it.partNumber, it.vendorPartNumber ?? '', it.vendorPartNumber ?? '', it.status, it.description ?? `Part ${it.partNumber}`,
+          it.retailPrice.toFixed(2), it.retailPrice.toFixed(2), it.basePrice.toFixed(2), '', 'N', '20200101',
+          ...cells, national >= 10 ? '+' : String(national), '', 'N', 'N',
+          'EA', it.upc ?? '', it.brand ?? '', 'US', 'A', 'N', '1.00',
+          '', '', '', it.dropShipFee.toFixed(2),
+        ]
+          .map(csvCell)
+          .join(',') + '\r\n';
+      if (chunk.length > 64_000) {
+        yield Buffer.from(chunk, 'latin1');
+        chunk = '';
+      }
+    }
+    if (chunk) yield Buffer.from(chunk, 'latin1');
+  }
+
   private registerControlRoutes(): void {
     const app = this.harness.app;
     const wrap =
@@ -701,6 +897,14 @@ export class PartsUnlimitedSimulator {
         }
       };
     app.post('/__control/accounts', wrap((req) => this.upsertAccount(req.body as PuAccountInput)));
+    app.post('/__control/feed-accounts', wrap((req) => this.upsertFeedAccount(req.body as PuFeedAccountInput)));
+    app.post(
+      '/__control/catalog/generate',
+      wrap((req) => {
+        const b = (req.body ?? {}) as { count?: number; seed?: number };
+        return this.generateCatalog(b.count as number, b.seed ?? 1);
+      }),
+    );
     app.put('/__control/items/:sku', wrap((req) => this.upsertItem((req.params as { sku: string }).sku, (req.body ?? {}) as PuItemInput)));
     app.get('/__control/orders', wrap(() => this.listOrders()));
     app.post(
@@ -761,4 +965,23 @@ function orderStatus(o: PuOrder): string {
 
 export function createPartsUnlimitedSimulator(options: PuSimulatorOptions = {}): PartsUnlimitedSimulator {
   return new PartsUnlimitedSimulator(options);
+}
+
+/** A CSV cell, quoted only when it must be. */
+function csvCell(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** <DEALER>_PriceFile.csv: Part Number, Punctuated Part Number, Your Dealer Price. */
+function* dealerFileChunks(items: PuItem[]): Generator<Buffer> {
+  let chunk = 'Part Number,Punctuated Part Number,Your Dealer Price\r\n';
+  for (const it of items) {
+    if (it.inDealerFile === false) continue;
+    chunk += `${csvCell(norm(it.partNumber))},${csvCell(it.partNumber)},${it.price.toFixed(2)}\r\n`;
+    if (chunk.length > 64_000) {
+      yield Buffer.from(chunk, 'latin1');
+      chunk = '';
+    }
+  }
+  if (chunk) yield Buffer.from(chunk, 'latin1');
 }

@@ -9,12 +9,19 @@
 //   POST /__control/orders/:poNumber/ship {lines?, carrier?, trackingNumber?, warehouse?}
 //   POST /__control/config    (the configurable guesses below)
 //   POST /__control/reset     (harness; also clears accounts, items, orders)
-// Plus `GET /feeds/custlistsi`: the fixed-width daily price file (§3.5).
+// Plus `GET /feeds/custlistsi`: the fixed-width daily price file (§3.5, LF line ends), and the
+// same file over FTP (§8.5: `custlistsi.txt` at the root, CRLF), on a port of its own
+// (`ftpPort`, default any free one; `ftpUrl` once listening). Feed control routes:
+//   POST /__control/feed-accounts   {username, password}      FTP login
+//   POST /__control/catalog/generate {count, seed?}           `count` synthetic, deterministic items
+//   POST /__control/feed-file       {raw?: string|null, appendLines?: string[]}  test overrides
 //
 // Order of checks for ORD (a guess; the adapter's findOrder probe relies on the PO being checked
 // before the address and lines): credentials → PO present/valid → duplicate PO → credit card →
 // invoice note → ship-to address → lines.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { catalogRandom, priceBetween } from './catalog-gen';
+import { listenWithFeed, SimFtpServer } from './ftp-server';
 import { SimulatorHarness } from './harness';
 
 export const TUCKER_SIM_DCS = ['TX', 'PA', 'NV'] as const;
@@ -123,7 +130,19 @@ export interface ShipRequest {
 export interface TuckerRockySimulatorOptions extends Partial<TuckerRockySimulatorConfig> {
   /** The simulator's clock (ship dates, createdAt). */
   now?: () => Date;
+  /** The FTP feed server's port (0 = any free one, the default). `src/simulators/main.ts` runs it on 2103. */
+  ftpPort?: number;
+  /** Enables explicit FTPS on the feed server. */
+  ftpTls?: { key: string | Buffer; cert: string | Buffer };
 }
+
+/** The FTP port of the sandbox (`src/simulators/main.ts`). */
+export const TUCKER_SIM_FTP_PORT = 2103;
+export const TUCKER_FEED_FILE_NAME = 'custlistsi.txt';
+
+/** Generated items: 6-digit item numbers from here on (real Tucker numbers are 6 characters). */
+const GENERATED_FIRST_ITEM = 100000;
+const GENERATED_MAX = 900000;
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -174,9 +193,18 @@ export class TuckerRockySimulator {
   private orderList: TuckerSimOrder[] = [];
   private nextOrder: number;
   private trackingCounter = 0;
+  private generated: { count: number; seed: number } | undefined;
+  private feedOverride: { raw?: string; appendLines: string[] } = { appendLines: [] };
+  readonly ftp: SimFtpServer;
+  private readonly ftpPort: number;
 
   constructor(options: TuckerRockySimulatorOptions = {}) {
-    const { now, ...config } = options;
+    const { now, ftpPort, ftpTls, ...config } = options;
+    this.ftpPort = ftpPort ?? 0;
+    this.ftp = new SimFtpServer({
+      files: () => [{ name: TUCKER_FEED_FILE_NAME, content: () => this.feedFileChunks() }],
+      ...(ftpTls ? { tls: ftpTls } : {}),
+    });
     this.config = { ...DEFAULT_TUCKER_SIM_CONFIG, ...config };
     this.now = now ?? (() => new Date());
     this.nextOrder = this.config.firstOrderNumber;
@@ -269,37 +297,90 @@ export class TuckerRockySimulator {
     await this.harness.app.inject({ method: 'POST', url: '/__control/reset' });
   }
 
-  listen(port = 0): Promise<string> {
-    return this.harness.listen(port);
+  /** Starts the HTTP API on `port` and the FTP feed server on the `ftpPort` option; answers the HTTP URL. */
+  async listen(port = 0): Promise<string> {
+    return listenWithFeed(this.harness, this.ftp, port, this.ftpPort);
   }
 
-  close(): Promise<void> {
-    return this.harness.close();
+  /** `ftp://127.0.0.1:<port>` of the feed server once listening. */
+  get ftpUrl(): string | undefined {
+    return this.ftp.url;
   }
 
-  /** The fixed-width `custlistsi` price file (§3.5). */
+  async close(): Promise<void> {
+    await Promise.all([this.harness.close(), this.ftp.close()]);
+  }
+
+  /** Adds or replaces an FTP login of the price-file feed. */
+  upsertFeedAccount(username: string, password: string): void {
+    this.ftp.setAccount(username, password);
+  }
+
+  /**
+   * Fills the catalog with `count` synthetic items (item numbers 100000, 100001, …), the same
+   * ones for the same seed. They are produced on demand, for the file and for the API alike,
+   * so a 200,000-item catalog costs no memory until an item is touched.
+   */
+  generateCatalog(count: number, seed = 1): { count: number; seed: number } {
+    if (!Number.isInteger(count) || count < 0 || count > GENERATED_MAX) throw new RangeError(`count must be an integer 0-${GENERATED_MAX}`);
+    if (!Number.isInteger(seed)) throw new RangeError('seed must be an integer');
+    this.generated = count ? { count, seed } : undefined;
+    return { count, seed };
+  }
+
+  /** Test override of the FTP file: `raw` replaces it byte for byte (null restores it); `appendLines` go after the items. */
+  setFeedFile(patch: { raw?: string | null; appendLines?: string[] }): void {
+    if (patch.raw !== undefined) this.feedOverride.raw = patch.raw ?? undefined;
+    if (patch.appendLines !== undefined) this.feedOverride.appendLines = [...patch.appendLines];
+  }
+
+  /** One fixed-width `custlistsi` row (§3.5), without a line end. */
+  priceRow(item: TuckerSimItem): string {
+    const total = Object.values(item.warehouses).reduce((a, b) => a + b, 0);
+    const shown = Math.min(9, total);
+    const status = /^D|DISCONTINUED/i.test(item.status) ? 'D' : /^C|CLOSEOUT/i.test(item.status) ? 'C' : ' ';
+    const ds = item.dropShipEligible ? shown : 0;
+    return (
+      item.sku.padEnd(6).slice(0, 6) +
+      status +
+      availability(total) +
+      (item.inTransit ? 'Y' : 'N') +
+      String(shown) +
+      price8(item.price) +
+      price8(item.bestPrice ?? item.price) +
+      price8(item.retailPrice ?? Math.round(item.price * 140) / 100) +
+      availability(ds) +
+      String(ds) +
+      (item.nextPoDueDate ?? '')
+    );
+  }
+
+  /** Every catalog item in file order: the explicit ones sorted, then the generated ones not overridden. */
+  *catalogItems(): Generator<TuckerSimItem> {
+    yield* [...this.items.values()].sort((a, b) => a.sku.localeCompare(b.sku));
+    const g = this.generated;
+    if (!g) return;
+    for (let i = 0; i < g.count; i++) {
+      const sku = String(GENERATED_FIRST_ITEM + i);
+      if (!this.items.has(sku)) yield this.generatedItem(g.seed, i);
+    }
+  }
+
+  /** The fixed-width `custlistsi` price file (§3.5) as the HTTP route serves it (LF line ends). */
   priceFile(): string {
     const rows: string[] = [];
-    for (const item of [...this.items.values()].sort((a, b) => a.sku.localeCompare(b.sku))) {
-      const total = Object.values(item.warehouses).reduce((a, b) => a + b, 0);
-      const shown = Math.min(9, total);
-      const status = /^D|DISCONTINUED/i.test(item.status) ? 'D' : /^C|CLOSEOUT/i.test(item.status) ? 'C' : ' ';
-      const ds = item.dropShipEligible ? shown : 0;
-      rows.push(
-        item.sku.padEnd(6).slice(0, 6) +
-          status +
-          availability(total) +
-          (item.inTransit ? 'Y' : 'N') +
-          String(shown) +
-          price8(item.price) +
-          price8(item.bestPrice ?? item.price) +
-          price8(item.retailPrice ?? Math.round(item.price * 140) / 100) +
-          availability(ds) +
-          String(ds) +
-          (item.nextPoDueDate ?? ''),
-      );
-    }
+    for (const item of this.catalogItems()) rows.push(this.priceRow(item));
     return rows.join('\n') + (rows.length ? '\n' : '');
+  }
+
+  /** The FTP file (§8.5: CRLF), row by row. */
+  *feedFileChunks(): Generator<string> {
+    if (this.feedOverride.raw !== undefined) {
+      yield this.feedOverride.raw;
+      return;
+    }
+    for (const item of this.catalogItems()) yield `${this.priceRow(item)}\r\n`;
+    for (const l of this.feedOverride.appendLines) yield `${l}\r\n`;
   }
 
   // --- internals ------------------------------------------------------------------------------
@@ -307,9 +388,46 @@ export class TuckerRockySimulator {
   private clear(): void {
     this.accounts.clear();
     this.items.clear();
+    this.ftp.clearAccounts();
+    this.generated = undefined;
+    this.feedOverride = { appendLines: [] };
     this.orderList = [];
     this.nextOrder = this.config.firstOrderNumber;
     this.trackingCounter = 0;
+  }
+
+  /** An explicit item, or a generated one (materialized on first touch so orders can change its stock). */
+  private item(sku: string): TuckerSimItem | undefined {
+    const found = this.items.get(sku);
+    if (found || !this.generated || !/^\d{6}$/.test(sku)) return found;
+    const i = Number(sku) - GENERATED_FIRST_ITEM;
+    if (i < 0 || i >= this.generated.count) return undefined;
+    const item = this.generatedItem(this.generated.seed, i);
+    this.items.set(sku, item);
+    return item;
+  }
+
+  /** Generated item `i`: a pure function of (seed, i). */
+  private generatedItem(seed: number, i: number): TuckerSimItem {
+    const r = catalogRandom(seed, i);
+    const price = priceBetween(r(1), 1.5, 1200);
+    const roll = r(2);
+    const stock = () => (r(10) < 0.25 ? 0 : Math.floor(r(11) * 30));
+    const warehouses = { TX: stock(), PA: Math.floor(r(12) * 20), NV: r(13) < 0.4 ? 0 : Math.floor(r(14) * 12) };
+    const inTransit = r(4) < 0.1;
+    const due = new Date(Date.UTC(2025, 0, 1) + Math.floor(r(5) * 365) * 86_400_000);
+    return {
+      sku: String(GENERATED_FIRST_ITEM + i),
+      status: roll < 0.03 ? 'D' : roll < 0.07 ? 'C' : '',
+      price,
+      bestPrice: Math.round(price * (88 + r(3) * 10)) / 100,
+      retailPrice: Math.round(price * 140) / 100,
+      dropShipFee: 0,
+      dropShipEligible: r(6) < 0.92,
+      inTransit,
+      ...(inTransit ? { nextPoDueDate: formatTuckerDate(due.toISOString(), 'MMDDYY') } : {}),
+      warehouses,
+    };
   }
 
   private unshipped(o: TuckerSimOrder): { sku: string; quantity: number }[] {
@@ -370,6 +488,34 @@ export class TuckerRockySimulator {
 
     app.get('/feeds/custlistsi', async (_req, reply) => reply.type('text/plain').send(this.priceFile()));
 
+    app.post('/__control/feed-accounts', async (req, reply) => {
+      const b = (req.body ?? {}) as { username?: unknown; password?: unknown };
+      if (typeof b.username !== 'string' || !b.username || typeof b.password !== 'string' || !b.password) {
+        return reply.code(400).send({ error: 'username and password are required strings' });
+      }
+      this.upsertFeedAccount(b.username, b.password);
+      return { account: { username: b.username } };
+    });
+
+    app.post('/__control/catalog/generate', async (req, reply) => {
+      const b = (req.body ?? {}) as { count?: unknown; seed?: unknown };
+      try {
+        return { generated: this.generateCatalog(Number(b.count), b.seed === undefined ? 1 : Number(b.seed)) };
+      } catch (e) {
+        return reply.code(400).send({ error: (e as Error).message });
+      }
+    });
+
+    app.post('/__control/feed-file', async (req, reply) => {
+      const b = (req.body ?? {}) as { raw?: unknown; appendLines?: unknown };
+      if (b.raw !== undefined && b.raw !== null && typeof b.raw !== 'string') return reply.code(400).send({ error: 'raw must be a string or null' });
+      if (b.appendLines !== undefined && (!Array.isArray(b.appendLines) || b.appendLines.some((l) => typeof l !== 'string'))) {
+        return reply.code(400).send({ error: 'appendLines must be an array of strings' });
+      }
+      this.setFeedFile({ raw: b.raw as string | null | undefined, appendLines: b.appendLines as string[] | undefined });
+      return { ok: true };
+    });
+
     app.post('/__control/accounts', async (req, reply) => {
       const body = (req.body ?? {}) as { credentials?: { customerNumber?: unknown; apiKey?: unknown }; flags?: Partial<TuckerAccountFlags> };
       const c = body.credentials;
@@ -429,7 +575,7 @@ export class TuckerRockySimulator {
     if (!requested.length) return { status: 'ERROR', errormsg: 'ITEM NUMBER REQUIRED' };
     const item = requested.map((raw) => {
       const itemnum = raw.toUpperCase();
-      const it = this.items.get(itemnum);
+      const it = this.item(itemnum);
       if (!it) return { itemnum, errormsg: 'ITEM NOT FOUND' };
       const out: Record<string, unknown> = { itemnum };
       if (type !== 'PRC') {
@@ -523,7 +669,7 @@ export class TuckerRockySimulator {
       const qty = qtyRaw.trim();
       const n = Number(qty);
       let errormsg = '';
-      const it = this.items.get(itemnum);
+      const it = this.item(itemnum);
       if (!/^\d+$/.test(qty) || n <= 0) errormsg = 'INVALID QUANTITY';
       else if (!it) errormsg = 'ITEM NOT FOUND';
       else if (/^D$|DISCONTINUED/i.test(it.status)) errormsg = 'ITEM DISCONTINUED';

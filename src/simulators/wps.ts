@@ -5,14 +5,20 @@
 //   POST /carts · POST /carts/:po/items · GET|DELETE /carts/:po · POST /orders · GET /orders/:po ·
 //   GET /orders?from_date&to_date · GET /items[?filter[sku]&include=inventory&page[size]&page[cursor]] ·
 //   GET /items/:id[,id…] · GET /items/crutch/:sku · GET /inventory[/:id[,id…]] · GET /warehouses ·
-//   GET /dealer-pricing (202 first, then 200 + location) · GET /dealer-pricing/:itemId
+//   GET /dealer-pricing (202 first, then 200 + location) · GET /dealer-pricing/:itemId ·
+//   GET /files/dealer-pricing/:signature/:account.csv (the pre-signed pricing file: no token; a
+//   request that carries an Authorization header is refused like S3 refuses two auth mechanisms)
 // Control routes (see shared brief): POST /__control/accounts, PUT /__control/items/:sku,
-//   GET /__control/orders, POST /__control/orders/:poNumber/ship, POST /__control/config, plus the
-//   harness's faults/requests/reset.
+//   GET /__control/orders, POST /__control/orders/:poNumber/ship, POST /__control/config,
+//   POST /__control/catalog/generate {count, seed?} (replaces the catalog with `count` synthetic
+//   items), plus the harness's faults/requests/reset.
 //
 // Every [GUESS]/[UNKNOWN] of the reference is an option (constructor or POST /__control/config):
 // duplicate cart handling, where the Tax ID gate fires, where over-stock is refused, the 9-cap,
 // the accepted ship_via / default_warehouse codes, the PO length, dealer-pricing polls.
+import { seededRandom } from './catalog-gen';
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SimulatorHarness } from './harness';
 
@@ -75,9 +81,20 @@ export interface WpsAccountFlags {
   cardsOnFile: string[];
 }
 
+/** Brand ids and names of the synthetic catalog (WPS items carry `brand_id`; `include=brand` adds the name). */
+export const WPS_SIM_BRANDS: readonly string[] = ['Fly Racing', 'ProX', 'All Balls', 'EBC', 'Hiflofiltro', 'Galfer', 'Vortex', 'Shinko'];
+
 export interface WpsItemInput {
   status?: string;
+  /** Standard dealer price. */
   price?: number;
+  /** Price in the dealer pricing file (default: `price`); null leaves the item out of the file. */
+  dealerPrice?: number | null;
+  upc?: string | null;
+  /** Brand name (a new name gets a new brand id). */
+  brand?: string;
+  /** The manufacturer's part number (`supplier_product_id`). */
+  supplierProductId?: string | null;
   listPrice?: number;
   dropShipFee?: number;
   dropShipEligible?: boolean;
@@ -129,6 +146,11 @@ interface Item {
   name: string;
   status: string;
   price: number;
+  /** undefined: not in the dealer pricing file. */
+  dealerPrice?: number;
+  upc: string | null;
+  brandId: number;
+  supplierProductId: string | null;
   listPrice: number;
   dropShipFee: number;
   dropShipEligible: boolean;
@@ -245,6 +267,12 @@ export class WpsSimulator {
   private readonly orderNumberStart: number;
   private accounts = new Map<string, Account>();
   private items = new Map<string, Item>();
+  /** Items in id order (ids grow with insertion, so Map order); rebuilt when an item is added. */
+  private itemList: Item[] | null = null;
+  private itemsById = new Map<number, Item>();
+  private brands = new Map<number, string>(WPS_SIM_BRANDS.map((n, i) => [i + 1, n]));
+  /** Signs the pricing file's location (stands in for a pre-signed URL). */
+  private readonly fileKey = randomBytes(16).toString('hex');
   private carts = new Map<string, Cart>();
   private orders: Order[] = [];
   private seq = { account: 0, item: 0, cart: 0, order: 0, invoice: 0, tracking: 0 };
@@ -290,6 +318,9 @@ export class WpsSimulator {
     this.config = { ...this.initialConfig };
     this.accounts.clear();
     this.items.clear();
+    this.itemsById.clear();
+    this.itemList = null;
+    this.brands = new Map(WPS_SIM_BRANDS.map((n, i) => [i + 1, n]));
     this.carts.clear();
     this.orders = [];
     this.seq = { account: 0, item: 0, cart: 0, order: 0, invoice: 0, tracking: 0 };
@@ -352,6 +383,14 @@ export class WpsSimulator {
       }
     }
     const now = wpsDate(this.now());
+    let brandId: number | undefined;
+    if (input.brand !== undefined) {
+      brandId = [...this.brands.entries()].find(([, n]) => n === input.brand)?.[0];
+      if (brandId === undefined) {
+        brandId = Math.max(0, ...this.brands.keys()) + 1;
+        this.brands.set(brandId, input.brand);
+      }
+    }
     let item = this.items.get(sku);
     if (!item) {
       item = {
@@ -360,6 +399,10 @@ export class WpsSimulator {
         name: input.name ?? `WPS item ${sku}`,
         status,
         price: input.price ?? 10,
+        ...(input.dealerPrice !== null ? { dealerPrice: input.dealerPrice ?? input.price ?? 10 } : {}),
+        upc: input.upc ?? null,
+        brandId: brandId ?? 1,
+        supplierProductId: input.supplierProductId ?? null,
         listPrice: input.listPrice ?? (input.price ?? 10) * 1.4,
         dropShipFee: input.dropShipFee ?? 0,
         dropShipEligible: input.dropShipEligible ?? true,
@@ -368,10 +411,17 @@ export class WpsSimulator {
         updatedAt: now,
       };
       this.items.set(sku, item);
+      this.itemsById.set(item.id, item);
+      this.itemList = null;
     } else {
       item.status = status;
       if (input.name !== undefined) item.name = input.name;
       if (input.price !== undefined) item.price = input.price;
+      if (input.dealerPrice === null) delete item.dealerPrice;
+      else if (input.dealerPrice !== undefined) item.dealerPrice = input.dealerPrice;
+      if (input.upc !== undefined) item.upc = input.upc;
+      if (brandId !== undefined) item.brandId = brandId;
+      if (input.supplierProductId !== undefined) item.supplierProductId = input.supplierProductId;
       if (input.listPrice !== undefined) item.listPrice = input.listPrice;
       if (input.dropShipFee !== undefined) item.dropShipFee = input.dropShipFee;
       if (input.dropShipEligible !== undefined) item.dropShipEligible = input.dropShipEligible;
@@ -381,6 +431,59 @@ export class WpsSimulator {
       for (const w of WPS_SIM_WAREHOUSES) item.stock[w] = (stockIn[w] as number | undefined) ?? 0;
     }
     return { ...this.itemJson(item), stock: { ...item.stock } };
+  }
+
+  /**
+   * Replaces the catalog with `count` deterministic synthetic items (same count and seed → same
+   * items): SKUs like `87-9930`, about 4% DSC and 1% NLA, stock spread over the warehouses, every
+   * 25th item missing from the dealer pricing file (its cost is then the standard dealer price).
+   */
+  generateCatalog(count: number, seed = 1): { count: number; firstSku: string | null; lastSku: string | null } {
+    if (!Number.isInteger(count) || count < 0 || count > 900_000) throw new ControlError(400, 'count must be a whole number from 0 to 900000');
+    if (!Number.isInteger(seed)) throw new ControlError(400, 'seed must be a whole number');
+    this.items.clear();
+    this.itemsById.clear();
+    this.itemList = null;
+    this.seq.item = 0;
+    const rnd = seededRandom(seed);
+    const now = wpsDate(this.now());
+    const list: Item[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      // 90 prefixes × 10,000 suffixes: unique for i < 900,000
+      const sku = `${10 + ((i + seed) % 90)}-${String(Math.floor(i / 90)).padStart(4, '0')}`;
+      const r = rnd();
+      const status = r < 0.04 ? 'DSC' : r < 0.05 ? 'NLA' : r < 0.07 ? 'NEW' : r < 0.08 ? 'CLO' : 'STK';
+      const price = Math.round((4 + rnd() * 400) * 100) / 100;
+      const brandId = 1 + (i % WPS_SIM_BRANDS.length);
+      const stock = {} as Record<WpsSimWarehouse, number>;
+      for (const w of WPS_SIM_WAREHOUSES) {
+        const q = rnd();
+        stock[w] = q < 0.4 ? 0 : Math.floor(q * 25);
+      }
+      const item: Item = {
+        id: i + 1,
+        sku,
+        name: `${WPS_SIM_BRANDS[brandId - 1]} part ${sku}`,
+        status,
+        price,
+        ...(i % 25 === 24 ? {} : { dealerPrice: Math.round(price * 92) / 100 }),
+        upc: upcA(`7${String(10_000_000_000 + i * 7 + seed).slice(1)}`),
+        brandId,
+        supplierProductId: `${WPS_SIM_BRANDS[brandId - 1].slice(0, 3).toUpperCase()}-${100000 + i}`,
+        listPrice: Math.round(price * 135) / 100,
+        dropShipFee: i % 3 === 0 ? 0 : 2.5,
+        dropShipEligible: i % 50 !== 7,
+        stock,
+        createdAt: now,
+        updatedAt: now,
+      };
+      list[i] = item;
+      this.items.set(sku, item);
+      this.itemsById.set(item.id, item);
+    }
+    this.seq.item = count;
+    this.itemList = list;
+    return { count, firstSku: list[0]?.sku ?? null, lastSku: list[count - 1]?.sku ?? null };
   }
 
   /** Real (uncapped) stock of an item, for assertions. */
@@ -522,6 +625,15 @@ export class WpsSimulator {
     return `WPS${String(n).padStart(10, '0')}`;
   }
 
+  private sortedItems(): Item[] {
+    this.itemList ??= [...this.items.values()].sort((a, b) => a.id - b.id);
+    return this.itemList;
+  }
+
+  private fileSignature(accountId: string): string {
+    return createHash('sha256').update(`${this.fileKey}:${accountId}`).digest('hex').slice(0, 32);
+  }
+
   private cap(q: number): number {
     return Math.min(q, this.config.inventoryCap);
   }
@@ -552,15 +664,16 @@ export class WpsSimulator {
       id: item.id,
       sku: item.sku,
       name: item.name,
-      brand_id: 1,
+      brand_id: item.brandId,
       product_id: item.id,
+      supplier_product_id: item.supplierProductId,
       list_price: item.listPrice.toFixed(2),
       standard_dealer_price: item.price.toFixed(2),
       mapp_price: item.listPrice.toFixed(2),
       has_map_policy: false,
       status_id: item.status,
       status: item.status,
-      upc: null,
+      upc: item.upc,
       superseded_sku: null,
       weight: 1,
       length: 1,
@@ -578,6 +691,10 @@ export class WpsSimulator {
   private itemWithIncludes(item: Item, include: string[]): Record<string, unknown> {
     const j = this.itemJson(item);
     if (include.includes('inventory')) j.inventory = { data: this.inventoryJson(item) };
+    if (include.includes('brand')) {
+      const name = this.brands.get(item.brandId);
+      j.brand = { data: name === undefined ? null : { id: item.brandId, name } };
+    }
     return j;
   }
 
@@ -788,6 +905,10 @@ export class WpsSimulator {
     app.post('/__control/config', async (req, reply) =>
       control(reply, () => ({ config: this.setConfig((req.body ?? {}) as Partial<WpsSimulatorConfig>) })),
     );
+    app.post('/__control/catalog/generate', async (req, reply) => {
+      const b = (req.body ?? {}) as { count?: number; seed?: number };
+      return control(reply, () => this.generateCatalog(b.count as number, b.seed ?? 1));
+    });
     app.get('/__control/config', async () => ({ config: this.config }));
 
     // ---- warehouses (any valid token)
@@ -841,7 +962,7 @@ export class WpsSimulator {
         item = this.items.get(String(body.item_sku));
         if (!item) errors.item_sku = ['The selected item sku is invalid.'];
       } else {
-        item = [...this.items.values()].find((i) => i.id === Number(body.item_id));
+        item = this.itemsById.get(Number(body.item_id));
         if (!item) errors.item_id = ['The selected item id is invalid.'];
       }
       const qty = body.quantity;
@@ -1018,11 +1139,11 @@ export class WpsSimulator {
     app.get('/items', async (req, reply) => {
       if (!this.auth(req, reply, 'items')) return reply;
       const q = req.query as Record<string, string | undefined>;
-      let list = [...this.items.values()].sort((a, b) => a.id - b.id);
+      let list = this.sortedItems();
       const skuFilter = q['filter[sku]'];
       if (skuFilter !== undefined) {
-        const skus = skuFilter.split(',').map((s) => s.trim());
-        list = list.filter((i) => skus.includes(i.sku));
+        const skus = [...new Set(skuFilter.split(',').map((s) => s.trim()))];
+        list = skus.map((sku) => this.items.get(sku)).filter((i): i is Item => i !== undefined).sort((a, b) => a.id - b.id);
       }
       const pre = q['filter[sku][pre]'];
       if (pre !== undefined) list = list.filter((i) => i.sku.startsWith(pre));
@@ -1045,7 +1166,7 @@ export class WpsSimulator {
       if (!this.auth(req, reply, 'items')) return reply;
       const { ids } = req.params as { ids: string };
       const wanted = ids.split(',').map((s) => Number(s.trim()));
-      const found = [...this.items.values()].filter((i) => wanted.includes(i.id)).sort((a, b) => a.id - b.id);
+      const found = [...new Set(wanted)].map((id) => this.itemsById.get(id)).filter((i): i is Item => i !== undefined).sort((a, b) => a.id - b.id);
       const inc = includesOf(req);
       if (wanted.length === 1) {
         if (found.length === 0) return this.err(reply, 404, 'Item not found.');
@@ -1063,7 +1184,7 @@ export class WpsSimulator {
     app.get('/inventory', async (req, reply) => {
       if (!this.auth(req, reply, 'inventory')) return reply;
       const q = req.query as Record<string, string | undefined>;
-      let list = [...this.items.values()].sort((a, b) => a.id - b.id);
+      let list = this.sortedItems();
       if (q['filter[item_id]'] !== undefined) {
         const ids = q['filter[item_id]'].split(',').map((s) => Number(s.trim()));
         list = list.filter((i) => ids.includes(i.id));
@@ -1082,7 +1203,7 @@ export class WpsSimulator {
       if (!this.auth(req, reply, 'inventory')) return reply;
       const { ids } = req.params as { ids: string };
       const wanted = ids.split(',').map((s) => Number(s.trim()));
-      const found = [...this.items.values()].filter((i) => wanted.includes(i.id)).sort((a, b) => a.id - b.id);
+      const found = [...new Set(wanted)].map((id) => this.itemsById.get(id)).filter((i): i is Item => i !== undefined).sort((a, b) => a.id - b.id);
       const inc = includesOf(req);
       if (wanted.length === 1) {
         if (found.length === 0) return this.err(reply, 404, 'Inventory not found.');
@@ -1100,19 +1221,54 @@ export class WpsSimulator {
         return reply.code(202).send({ message: 'Your dealer pricing file is being generated. Please check back shortly.', status_code: 202 });
       }
       const host = req.headers.host ?? '127.0.0.1';
-      return { data: { location: `http://${host}/files/dealer-pricing-${acct.id}.csv` } };
+      const location = `http://${host}/files/dealer-pricing/${this.fileSignature(acct.id)}/${acct.id}.csv`;
+      return reply.header('location', location).send({ data: { location } });
+    });
+
+    // The pre-signed file: no token, CSV `sku,dealer_price`, streamed.
+    app.get('/files/dealer-pricing/:sig/:file', async (req, reply) => {
+      const { sig, file } = req.params as { sig: string; file: string };
+      const accountId = file.replace(/\.csv$/, '');
+      if (req.headers.authorization) {
+        return reply.code(400).type('application/xml').send('<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>');
+      }
+      if (!sig || sig !== this.fileSignature(accountId) || ![...this.accounts.values()].some((a) => a.id === accountId)) {
+        return reply.code(403).type('application/xml').send('<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+      }
+      const items = this.sortedItems();
+      async function* csv() {
+        yield 'sku,dealer_price\n';
+        let chunk = '';
+        for (let i = 0; i < items.length; i++) {
+          const it = items[i];
+          if (it.dealerPrice !== undefined) chunk += `${it.sku},${it.dealerPrice.toFixed(2)}\n`;
+          if (chunk.length > 64_000) {
+            yield chunk;
+            chunk = '';
+          }
+        }
+        if (chunk) yield chunk;
+      }
+      return reply.type('text/csv').send(Readable.from(csv()));
     });
 
     app.get('/dealer-pricing/:itemId', async (req, reply) => {
       if (!this.auth(req, reply, 'dealer-pricing')) return reply;
       const { itemId } = req.params as { itemId: string };
-      const it = [...this.items.values()].find((i) => i.id === Number(itemId));
+      const it = this.itemsById.get(Number(itemId));
       if (!it) return this.err(reply, 404, 'Item not found.');
-      return { data: { item_id: it.id, sku: it.sku, dealer_price: it.price.toFixed(2), drop_ship_fee: it.dropShipFee.toFixed(2) } };
+      return { data: { item_id: it.id, sku: it.sku, dealer_price: (it.dealerPrice ?? it.price).toFixed(2), drop_ship_fee: it.dropShipFee.toFixed(2) } };
     });
   }
 }
 
 export function createWpsSimulator(options: WpsSimulatorOptions = {}): WpsSimulator {
   return new WpsSimulator(options);
+}
+
+/** 11 digits → a 12-digit UPC-A with its check digit. */
+function upcA(body11: string): string {
+  let sum = 0;
+  for (let i = 0; i < 11; i++) sum += Number(body11[i]) * (i % 2 === 0 ? 3 : 1);
+  return body11 + String((10 - (sum % 10)) % 10);
 }

@@ -92,7 +92,7 @@ describe('module', () => {
   it('describes Tucker', () => {
     expect(tuckerRockyModule.code).toBe('tucker-rocky');
     expect(tuckerRockyModule.productionBaseUrl).toBe('https://api.tucker.com');
-    expect(tuckerRockyModule.warehouses).toEqual(['TX', 'PA', 'NV']);
+    expect(tuckerRockyModule.warehouses).toEqual(['TX', 'PA', 'NV', 'DS']);
     expect(tuckerRockyModule.limits.poNumberMaxLength).toBe(20);
     expect(tuckerRockyModule.limits.poNumberPattern.test('PO-123_2')).toBe(true);
     expect(tuckerRockyModule.limits.poNumberPattern.test('PO 123')).toBe(false);

@@ -6,18 +6,10 @@ import {
   THROTTLE_BACKOFF_BASE_MS,
   THROTTLE_BACKOFF_CAP_MS,
 } from '../../src/external-errors';
+import { seededRandom } from '../../src/simulators/catalog-gen';
 
-/** mulberry32: a small seeded PRNG, so the jitter is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded PRNG, so the jitter is the same on every run.
+const seeded = seededRandom;
 
 const throttled = (retryAfterMs?: number) =>
   new ExternalCallError('transient', 'throttled', 'Automatic Distributors is throttling requests', { target: 'automatic', retryAfterMs });

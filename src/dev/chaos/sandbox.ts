@@ -77,7 +77,7 @@ export class Sandbox {
 
   async start(): Promise<this> {
     for (const [code, s] of Object.entries({ ...distributorSimulators, ...marketplaceSimulators })) {
-      const sim = s.create();
+      const sim = s.create(0);
       this.sims.push(sim);
       this.urls[code] = await sim.listen(0);
     }
