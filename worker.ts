@@ -20,12 +20,9 @@ async function main() {
     apiKey: process.env.TEMPORAL_API_KEY,
   });
   // The daily call-log cleanup is a Temporal Schedule; creating or updating it is idempotent.
+  // The client stays open: feed imports report their progress to their workflow through it.
   const { client, connection: clientConnection } = await connectClient(config);
-  try {
-    await ensureCallLogRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionMs: config.callLogRetentionMs });
-  } finally {
-    await clientConnection.close();
-  }
+  await ensureCallLogRetentionSchedule(client, { taskQueue: config.temporal.taskQueue, retentionMs: config.callLogRetentionMs });
   const worker = await createDropshipWorker({
     connection,
     namespace: config.temporal.namespace,
@@ -33,12 +30,14 @@ async function main() {
     sql,
     credentialKeys: config.credentialKeys,
     urlPolicy: upstreamUrlPolicy(config),
+    client,
   });
   console.log(`[worker] polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.namespace})`);
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   try {
     await worker.run();
   } finally {
+    await clientConnection.close();
     await connection.close();
     await sql.end({ timeout: 5 });
   }

@@ -159,7 +159,8 @@ export interface AdapterDeps {
   http: HttpClientFactory;
 }
 
-export async function distributorAdapterFor(deps: AdapterDeps, tenantId: string, code: string): Promise<DistributorAdapter> {
+/** The module and opened credentials of a dealer's enabled distributor connection. */
+async function distributorConnection(deps: Omit<AdapterDeps, 'http'>, tenantId: string, code: string, nextStep: string) {
   const mod = distributorModule(code);
   if (!mod) throw new ExternalCallError('permanent', 'invalid_request', `Distributor "${code}" is not supported`);
   const loaded = await loadCredentials(deps.sql, deps.keys, 'distributor', tenantId, code);
@@ -167,10 +168,31 @@ export async function distributorAdapterFor(deps: AdapterDeps, tenantId: string,
     throw new ExternalCallError(
       'permanent',
       'account_setup_required',
-      `There is no enabled ${mod.displayName} connection for this dealer. Add the ${mod.displayName} credentials (PUT /v1/connections/distributors/${code}), then retry.`,
+      `There is no enabled ${mod.displayName} connection for this dealer. Add the ${mod.displayName} credentials (PUT /v1/connections/distributors/${code}), then ${nextStep}.`,
     );
   }
-  return createAdapter(mod, loaded.creds, { baseUrl: loaded.baseUrl, http: deps.http });
+  return { mod, ...loaded };
+}
+
+export async function distributorAdapterFor(deps: AdapterDeps, tenantId: string, code: string): Promise<DistributorAdapter> {
+  const { mod, creds, baseUrl } = await distributorConnection(deps, tenantId, code, 'retry');
+  return createAdapter(mod, creds, { baseUrl, http: deps.http });
+}
+
+/**
+ * A dealer's distributor feed with the credentials it reads with (never leaves the activity) and
+ * the strings its errors must not repeat.
+ */
+export async function distributorFeedFor(deps: Omit<AdapterDeps, 'http'>, tenantId: string, code: string) {
+  const { mod, creds, baseUrl } = await distributorConnection(deps, tenantId, code, 'run the feed');
+  if (mod.feed.needsFeedSettings && !(creds as { feed?: unknown }).feed) {
+    throw new ExternalCallError(
+      'permanent',
+      'account_setup_required',
+      `The ${mod.displayName} connection has no feed settings. Add them (feed in PUT /v1/connections/distributors/${code}), then run the feed.`,
+    );
+  }
+  return { mod, creds, baseUrl, secrets: credentialStrings(creds) };
 }
 
 /** A marketplace adapter for one dealer, with its access tokens from the shared cache (src/marketplace-tokens.ts). */

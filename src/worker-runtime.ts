@@ -1,7 +1,9 @@
-// Builds the Temporal worker: the bundled DropshipWorkflow plus the activities with their
+// Builds the Temporal worker: the bundled workflows (dropships, feed imports, maintenance) plus the activities with their
 // clients. Used by worker.ts and by the tests, so both run the same wiring.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { createFeedActivities } from '../activities/feeds';
 import { createLegacyActivities } from '../activities/legacy';
 import { createMaintenanceActivities } from '../activities/maintenance';
 import type { CredentialKey } from './config';
@@ -21,6 +23,8 @@ export async function createDropshipWorker(opts: {
   upstreamTimeoutCapMs?: number;
   sendLeaseMs?: number;
   urlPolicy?: UrlPolicy;
+  /** Lets feed imports report progress to their workflow's query. */
+  client?: Client;
 }): Promise<Worker> {
   const activities = createActivities({
     sql: opts.sql,
@@ -34,7 +38,12 @@ export async function createDropshipWorker(opts: {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: { ...activities, ...createLegacyActivities(opts.sql, activities), ...createMaintenanceActivities({ sql: opts.sql }) },
+    activities: {
+      ...activities,
+      ...createLegacyActivities(opts.sql, activities),
+      ...createMaintenanceActivities({ sql: opts.sql }),
+      ...createFeedActivities({ sql: opts.sql, credentialKeys: opts.credentialKeys, urlPolicy: opts.urlPolicy, client: opts.client }),
+    },
     ...(opts.identity ? { identity: opts.identity } : {}),
     // Each activity does a few HTTP calls; this bounds concurrent calls per worker process.
     maxConcurrentActivityTaskExecutions: 50,

@@ -22,6 +22,36 @@ export const checkTrackingSignal = defineSignal('checkTracking');
 
 export const statusQuery = defineQuery<DropshipView>('status');
 
+// ---- Feed imports (workflows/feed-import.ts)
+
+/** `feed:<tenant>:<distributor>`: the Schedule's id, and the prefix of every run's workflow id. */
+export function feedScheduleId(tenantId: string, distributor: string): string {
+  return `feed:${tenantId}:${distributor}`;
+}
+
+export interface FeedImportInput {
+  tenantId: string;
+  distributor: string;
+  trigger: 'schedule' | 'manual';
+}
+
+export interface FeedRunProgress {
+  runId: string;
+  distributor: string;
+  status: 'running' | 'succeeded' | 'failed' | 'skipped';
+  rowsRead: number;
+  itemsChanged?: number;
+  badRows?: number;
+  message?: string;
+}
+
+/** Sent by the import activity as rows stream in; the query below answers with the latest. */
+export const feedProgressSignal = defineSignal<[{ rowsRead: number }]>('feedProgress');
+export const feedRunQuery = defineQuery<FeedRunProgress>('feedRun');
+
+/** A feed run refused for good (credentials, no feed settings, the day's pulls spent, an unusable file). */
+export const FEED_REFUSED = 'FeedRefused';
+
 /**
  * ApplicationFailure types an Update answers with when the workflow refuses; the REST layer maps
  * them to 409 / 422.

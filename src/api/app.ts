@@ -16,6 +16,7 @@ import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
 import { connectionRoutes } from './routes/connections';
 import { dropshipRoutes } from './routes/dropships';
+import { feedRoutes } from './routes/feeds';
 import { purchaseOrderRoutes } from './routes/purchase-orders';
 
 export interface AppDeps {
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
   await app.register(adminRoutes);
   await app.register(connectionRoutes);
   await app.register(catalogRoutes);
+  await app.register(feedRoutes);
   await app.register(dropshipRoutes);
   await app.register(purchaseOrderRoutes);
   return app;

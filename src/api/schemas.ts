@@ -46,10 +46,22 @@ export const DistributorConnectionBody = z
     dealerNumber: z.string().min(1).max(50).optional(),
     customerNumber: z.string().min(1).max(50).optional(),
     apiKey: z.string().min(1).max(500).optional(),
+    feed: z
+      .object({
+        host: z.string().min(1).max(255).optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+        username: z.string().min(1).max(200).optional(),
+        password: z.string().min(1).max(500).optional(),
+        path: z.string().min(1).max(500).optional(),
+        secure: z.boolean().optional(),
+        baseUrl: Url.optional(),
+      })
+      .optional()
+      .describe('Feed settings where the feed needs other credentials: parts-unlimited {username, password, baseUrl?}; tucker-rocky and automatic {host, port?, username, password, path?, secure?}'),
     baseUrl: Url.optional(),
     enabled: z.boolean().optional(),
   })
-  .describe('wps {apiToken}; parts-unlimited {dealerNumber, apiKey}; tucker-rocky {customerNumber, apiKey}; automatic {apiToken}');
+  .describe('wps {apiToken}; parts-unlimited {dealerNumber, apiKey, feed?}; tucker-rocky {customerNumber, apiKey, feed?}; automatic {apiToken, feed?}');
 export const MarketplaceConnectionBody = z
   .object({
     accessToken: z.string().min(1).max(4000).optional(),
@@ -81,27 +93,44 @@ export const ConnectionsResponse = z.object({
 export const WarehouseRuleBody = z.object({
   leadTimeDays: z.number().int().min(0).max(365),
   excluded: z.boolean().optional(),
+  minimumBuffer: z.number().int().min(0).max(PG_INT_MAX).optional().describe('stock at or under this counts as none'),
+  dropshipCutoffPrice: Money.nullable().optional().describe('a line whose unit cost is under this is not drop-shipped from this warehouse'),
 });
 export const WarehouseRuleResponse = z.object({
   distributor: z.string(),
   warehouse: z.string(),
   leadTimeDays: z.number(),
   excluded: z.boolean(),
+  minimumBuffer: z.number(),
+  dropshipCutoffPrice: z.number().nullable(),
 });
 
 export const ProductBody = z.object({
   title: z.string().max(500).optional(),
+  upc: z.string().trim().min(1).max(20).regex(/^[0-9 -]+$/, 'upc: digits only').optional(),
+  brand: z.string().trim().min(1).max(100).optional(),
+  mfgPartNumber: z.string().trim().min(1).max(60).optional(),
   offers: z
     .array(
-      z.object({
-        distributor: z.string().min(1).max(40),
-        distributorSku: z.string().min(1).max(60),
-        unitCost: Money,
-        dropshipFee: Money.optional(),
-        warehouses: z.array(z.object({ code: z.string().min(1).max(20), quantity: z.number().int().min(0).max(PG_INT_MAX) })).max(50),
-      }),
+      z
+        .object({
+          distributor: z.string().min(1).max(40),
+          distributorSku: z.string().min(1).max(60),
+          unitCost: Money.optional(),
+          dropshipFee: Money.optional(),
+          warehouses: z
+            .array(z.object({ code: z.string().min(1).max(20), quantity: z.number().int().min(0).max(PG_INT_MAX) }))
+            .max(50)
+            .refine((ws) => new Set(ws.map((w) => w.code)).size === ws.length, 'each warehouse code once')
+            .optional(),
+        })
+        .refine((o) => (o.unitCost === undefined) === (o.warehouses === undefined), {
+          message: 'give unitCost and warehouses together, or neither (then both come from the feed)',
+          path: ['unitCost'],
+        }),
     )
-    .max(20),
+    .max(20)
+    .default([]),
 });
 export const ProductResponse = z.object({
   sku: z.string(),
@@ -114,9 +143,58 @@ export const ProductResponse = z.object({
       dropshipFee: z.number(),
       landedCost: z.number(),
       dropshippable: z.boolean(),
-      warehouses: z.array(z.object({ code: z.string(), quantity: z.number(), leadTimeDays: z.number(), excluded: z.boolean() })),
+      source: z.enum(['product', 'feed']).describe('product: cost and stock as PUT; feed: from the distributor feed'),
+      matchedBy: z.enum(['named', 'upc', 'brandMfgPartNumber']).describe('named: the product names this part; else how a feed item matched'),
+      warehouses: z.array(
+        z.object({ code: z.string(), quantity: z.number(), leadTimeDays: z.number(), excluded: z.boolean(), minimumBuffer: z.number(), dropshipCutoffPrice: z.number().nullable() }),
+      ),
     }),
   ),
+  upc: z.string().nullable(),
+  brand: z.string().nullable(),
+  mfgPartNumber: z.string().nullable(),
+});
+
+// ---- feeds
+export const FeedScheduleBody = z.object({
+  enabled: z.boolean(),
+  cron: z.string().trim().min(1).max(100).optional().describe('five fields: minute hour day-of-month month day-of-week'),
+  timeZone: z.string().min(1).max(64).optional(),
+});
+export const FeedScheduleResponse = z.object({
+  distributor: z.string(),
+  enabled: z.boolean(),
+  cron: z.string(),
+  timeZone: z.string(),
+  nextRunAt: z.string().nullable(),
+});
+export const FeedRunResponse = z.object({
+  runId: z.string(),
+  distributor: z.string(),
+  trigger: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  rowsRead: z.number(),
+  itemsChanged: z.number(),
+  badRows: z.number(),
+  errors: z.array(z.object({ line: z.number(), message: z.string() })),
+});
+export const DistributorItemResponse = z.object({
+  distributor: z.string(),
+  partNumber: z.string(),
+  status: z.string(),
+  orderable: z.boolean(),
+  dealerCost: z.number().nullable(),
+  retailPrice: z.number().optional(),
+  mapPrice: z.number().optional(),
+  dropshipFee: z.number(),
+  upc: z.string().optional(),
+  brand: z.string().optional(),
+  mfgPartNumber: z.string().optional(),
+  description: z.string().optional(),
+  warehouses: z.array(z.object({ code: z.string(), quantity: z.number() })),
+  updatedAt: z.string(),
 });
 
 // ---- dropships
@@ -159,6 +237,8 @@ const CandidateSchema = z.object({
   dropshipFee: z.number(),
   landedCost: z.number(),
   warehouses: z.array(z.object({ code: z.string(), quantity: z.number(), leadTimeDays: z.number() })),
+  liveStock: z.object({ quantity: z.number(), checkedAt: z.string() }).optional().describe('what the distributor said while the dropship awaited confirmation'),
+  outOfStockLive: z.boolean().optional(),
 });
 const PurchaseOrderSummary = z.object({
   poNumber: z.string(),

@@ -74,7 +74,7 @@ export class Stack {
     };
     this.sql = createSql(this.config.databaseUrl, { max: 5 });
     for (const [code, s] of Object.entries({ ...distributorSimulators, ...marketplaceSimulators })) {
-      const sim = s.create();
+      const sim = s.create(0);
       this.sims[code] = { sim, url: await sim.listen(0) };
     }
     this.connection = await Connection.connect({ address: this.config.temporal.address });
@@ -98,6 +98,7 @@ export class Stack {
       workflowBundle: { codePath: process.env.TEST_WORKFLOW_BUNDLE! },
       upstreamTimeoutCapMs: this.opts.upstreamTimeoutCapMs,
       urlPolicy: upstreamUrlPolicy(this.config),
+      client: this.client,
     });
     this.workerRun = this.worker.run();
   }

@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { ZodApp } from '../app';
 import { tenantOf } from '../auth';
 import { ApiError, notFound } from '../errors';
-import { ErrorBody, KNOWN_DISTRIBUTORS, ProductBody, ProductResponse, WarehouseRuleBody, WarehouseRuleResponse } from '../schemas';
-import { getProduct, upsertProduct, upsertWarehouseRule } from '../../catalog';
+import { DistributorItemResponse, ErrorBody, KNOWN_DISTRIBUTORS, ProductBody, ProductResponse, WarehouseRuleBody, WarehouseRuleResponse } from '../schemas';
+import { getDistributorItem, getProduct, upsertProduct, upsertWarehouseRule } from '../../catalog';
 import { distributorModule } from '../../distributors/registry';
 
-function requireDistributor(code: string, path: string) {
+export function requireDistributor(code: string, path: string) {
   const mod = distributorModule(code);
   if (!mod) {
     const why = (KNOWN_DISTRIBUTORS as readonly string[]).includes(code) ? 'is not supported yet' : 'is not a known distributor code';
@@ -23,7 +23,7 @@ export async function catalogRoutes(app: ZodApp) {
       config: { auth: 'tenant' },
       schema: {
         tags: ['catalog'],
-        summary: "Set a distributor warehouse's lead time (a warehouse without a rule has lead time 1)",
+        summary: "Set a distributor warehouse's rule: lead time (without a rule: 1 day), excluded, minimum buffer, drop-ship price cutoff",
         params: z.object({ distributor: z.string().min(1).max(40), warehouse: z.string().min(1).max(20) }),
         body: WarehouseRuleBody,
         response: { 200: WarehouseRuleResponse, 400: ErrorBody, 401: ErrorBody },
@@ -45,7 +45,8 @@ export async function catalogRoutes(app: ZodApp) {
       config: { auth: 'tenant' },
       schema: {
         tags: ['catalog'],
-        summary: "Create or replace a product and its distributor offers with each warehouse's stock",
+        summary:
+          "Create or replace a product: its UPC / brand + manufacturer part number for matching feed items, and offers naming a distributor's part (with cost and stock, or taking both from the feed)",
         params: z.object({ sku: z.string().min(1).max(60) }),
         body: ProductBody,
         response: { 200: ProductResponse, 400: ErrorBody, 401: ErrorBody },
@@ -82,6 +83,24 @@ export async function catalogRoutes(app: ZodApp) {
       const p = await getProduct(sql, tenantOf(req).id, req.params.sku);
       if (!p) throw notFound(`Product ${req.params.sku}`);
       return p;
+    },
+  );
+  app.get(
+    '/v1/distributor-items/:distributor/:partNumber',
+    {
+      config: { auth: 'tenant' },
+      schema: {
+        tags: ['catalog'],
+        summary: "One item of a distributor's feed as last imported (part number in any punctuation)",
+        params: z.object({ distributor: z.string().min(1).max(40), partNumber: z.string().min(1).max(60) }),
+        response: { 200: DistributorItemResponse, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const mod = requireDistributor(req.params.distributor, 'params.distributor');
+      const item = await getDistributorItem(sql, tenantOf(req).id, mod.code, req.params.partNumber);
+      if (!item) throw notFound(`${mod.displayName} item ${req.params.partNumber}`);
+      return item;
     },
   );
 }

@@ -1,6 +1,7 @@
 // Connections: credentials are verified with a cheap read-only call, sealed, and only ever
 // shown masked. Neither the body nor the error messages echo a secret. A baseUrl must pass the
 // outbound policy (src/outbound.ts) before anything is sent to it.
+import { tmpdir } from 'node:os';
 import { z } from 'zod';
 import type { ZodApp } from '../app';
 import { tenantOf } from '../auth';
@@ -17,8 +18,10 @@ import {
 import { createCallLog } from '../../call-log';
 import { minterFor, oneShotTokenSource } from '../../marketplace-tokens';
 import type { MarketplaceModule } from '../../marketplaces/types';
-import { createAdapter, listConnections, saveConnection, upstreamUrlPolicy, type ConnectionKind, type ConnectionRow } from '../../connections';
+import { createAdapter, credentialStrings, listConnections, withRedactedErrors, saveConnection, upstreamUrlPolicy, type ConnectionKind, type ConnectionRow } from '../../connections';
 import { distributorModule } from '../../distributors/registry';
+import { ftpHostProblem } from '../../feeds/ftp';
+import { ensureDefaultFeedSchedule } from '../../feeds/schedules';
 import { isExternalCallError } from '../../external-errors';
 import { marketplaceModule } from '../../marketplaces/registry';
 import { outboundUrlProblem } from '../../outbound';
@@ -30,6 +33,11 @@ function connectionView(row: ConnectionRow) {
 function unsupported(kind: ConnectionKind, code: string, known: readonly string[]): ApiError {
   const planned = known.includes(code) ? ' is not supported yet' : ' is not a known code';
   return new ApiError(400, 'validation_failed', `${kind} code "${code}"${planned}`, [{ path: 'params.code', message: `unsupported ${kind} "${code}"` }]);
+}
+
+/** The connection is saved either way; a schedule Temporal could not take is made at the next save. */
+function logScheduleProblem(app: ZodApp, err: unknown) {
+  app.log.warn({ err: (err as Error).message }, 'default feed schedule not created');
 }
 
 export async function connectionRoutes(app: ZodApp) {
@@ -54,12 +62,21 @@ export async function connectionRoutes(app: ZodApp) {
     if (problem) {
       throw new ApiError(400, 'validation_failed', `body.baseUrl ${problem}`, [{ path: 'body.baseUrl', message: problem }]);
     }
+    // Feed hosts are checked like baseUrl, before anything is sent there.
+    const feed = (parsed.data as { feed?: { host?: string; baseUrl?: string } }).feed;
+    const feedProblem = feed?.host !== undefined ? ['body.feed.host', ftpHostProblem(feed.host, urlPolicy)] : feed?.baseUrl !== undefined ? ['body.feed.baseUrl', outboundUrlProblem(feed.baseUrl, urlPolicy)] : [];
+    if (feedProblem[1]) throw new ApiError(400, 'validation_failed', `${feedProblem[0]} ${feedProblem[1]}`, [{ path: feedProblem[0], message: feedProblem[1] }]);
     const calls = createCallLog(sql, { tenantId, operation: `verify_${kind}` }, { urlPolicy });
     try {
       // Credentials that mint tokens are verified by minting one and using it once.
       const ctx = { baseUrl, http: calls.http };
       const mint = kind === 'marketplace' ? minterFor(mod as MarketplaceModule<unknown>, parsed.data, ctx) : undefined;
       await createAdapter(mod, parsed.data, { ...ctx, ...(mint ? { tokens: oneShotTokenSource(mint) } : {}) }).verifyCredentials();
+      // Feed settings of their own (an FTP login, a website user) are verified the same way.
+      if (kind === 'distributor' && (parsed.data as { feed?: unknown }).feed) {
+        const feed = distributorModule(code)!.feed;
+        await withRedactedErrors(feed, credentialStrings(parsed.data)).verify(parsed.data, { ...ctx, urlPolicy, tmpDir: tmpdir() });
+      }
     } catch (err) {
       if (isExternalCallError(err) && err.kind === 'permanent') {
         throw new ApiError(422, 'credentials_rejected', `${mod.displayName} refused these credentials: ${err.message}`);
@@ -75,6 +92,15 @@ export async function connectionRoutes(app: ZodApp) {
       baseUrl,
       enabled,
     });
+    // A feed that can run gets the default morning schedule (a dealer's own setting stays).
+    const dmod = kind === 'distributor' ? distributorModule(code) : undefined;
+    if (dmod && (!dmod.feed.needsFeedSettings || (parsed.data as { feed?: unknown }).feed)) {
+      try {
+        await ensureDefaultFeedSchedule(sql, app.deps.temporal(), config.temporal.taskQueue, tenantId, code);
+      } catch (err) {
+        logScheduleProblem(app, err);
+      }
+    }
     return connectionView(row);
   }
 
