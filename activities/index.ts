@@ -7,7 +7,7 @@ import type { CanonicalCarrier } from '../src/carriers';
 import type { CredentialKey } from '../src/config';
 import { distributorAdapterFor, marketplaceAdapterFor } from '../src/connections';
 import type { Sql } from '../src/db';
-import type { CancelOutcome, DistributorAdapter, DistributorShipment } from '../src/distributors/types';
+import type { CancelOutcome, DistributorAdapter, DistributorShipment, StockLevel } from '../src/distributors/types';
 import { ExternalCallError, isExternalCallError, retryDelayMs } from '../src/external-errors';
 import type { HttpClientFactory } from '../src/http';
 import type { UrlPolicy } from '../src/outbound';
@@ -37,6 +37,7 @@ export interface ActivityDeps {
   sendLeaseMs?: number;
   /** Where upstream calls may go (src/outbound.ts); checked before every request. */
   urlPolicy?: UrlPolicy;
+  liveStockCache?: LiveStockCache;
 }
 
 export const DEFAULT_SEND_LEASE_MS = 90_000;
@@ -186,8 +187,60 @@ function sendInProgress(poNumber: string, waitMs: number): ApplicationFailure {
   });
 }
 
+export interface LiveStockInput {
+  tenantId: string;
+  pssOrderId: string;
+  /** Each candidate with the warehouses the dealer's rules let it ship from. */
+  candidates: { distributor: string; distributorSku: string; warehouses: string[] }[];
+}
+
+export interface LiveStockResult {
+  distributor: string;
+  distributorSku: string;
+  quantity: number;
+  checkedAt: string;
+}
+
+/** Units the distributor has now in the warehouses the candidate may ship from (all, when it names none of them). */
+export function liveQuantity(level: StockLevel, warehouses: string[]): number {
+  if (!level.orderable) return 0;
+  const inRule = level.warehouses.filter((w) => warehouses.includes(w.code));
+  return (inRule.length ? inRule : level.warehouses).reduce((n, w) => n + Math.max(0, w.quantity), 0);
+}
+
+/** Per-process cache of live stock answers, per dealer, distributor and part. */
+export class LiveStockCache {
+  private entries = new Map<string, { level: StockLevel; checkedAt: string; at: number }>();
+  constructor(
+    private readonly ttlMs = 60_000,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  async get(tenantId: string, distributor: string, skus: string[], ask: (skus: string[]) => Promise<StockLevel[]>) {
+    const key = (sku: string) => `${tenantId}\u0000${distributor}\u0000${sku}`;
+    const fresh = (sku: string) => {
+      const e = this.entries.get(key(sku));
+      return e && this.now() - e.at < this.ttlMs ? e : undefined;
+    };
+    const missing = skus.filter((s) => !fresh(s));
+    if (missing.length) {
+      const levels = await ask(missing);
+      const at = this.now();
+      for (const level of levels) this.entries.set(key(level.distributorSku), { level, checkedAt: new Date(at).toISOString(), at });
+      if (this.entries.size > 10_000) for (const [k, e] of this.entries) if (at - e.at >= this.ttlMs) this.entries.delete(k);
+    }
+    const out = new Map<string, { level: StockLevel; checkedAt: string }>();
+    for (const s of skus) {
+      const e = fresh(s) ?? this.entries.get(key(s));
+      if (e) out.set(s, e);
+    }
+    return out;
+  }
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { sql } = deps;
+  const liveStock = deps.liveStockCache ?? new LiveStockCache();
   const leaseMs = deps.sendLeaseMs ?? DEFAULT_SEND_LEASE_MS;
 
   /**
@@ -340,6 +393,38 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Read-only at the distributor: the PO's shipments, assigned to its lines. */
+    /**
+     * Live stock of each candidate while the dealer decides. Answers are cached per dealer,
+     * distributor and part for a minute, so a burst of dropships for one part asks once. A
+     * distributor that cannot answer is left out; the check before ordering still runs.
+     * Read-only: sending it twice costs a call, nothing else.
+     */
+    async checkLiveStock(input: LiveStockInput): Promise<LiveStockResult[]> {
+      const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, operation: 'live_stock' };
+      return withCalls(ctx, async (http) => {
+        const out: LiveStockResult[] = [];
+        const byDistributor = new Map<string, string[]>();
+        for (const c of input.candidates) byDistributor.set(c.distributor, [...new Set([...(byDistributor.get(c.distributor) ?? []), c.distributorSku])]);
+        await Promise.all(
+          [...byDistributor].map(async ([distributor, skus]) => {
+            try {
+              const answers = await liveStock.get(input.tenantId, distributor, skus, async (missing) => {
+                const adapter = await distributorFor(http, input.tenantId, distributor);
+                return adapter.checkStock(missing);
+              });
+              for (const c of input.candidates.filter((x) => x.distributor === distributor)) {
+                const a = answers.get(c.distributorSku);
+                if (a) out.push({ distributor, distributorSku: c.distributorSku, quantity: liveQuantity(a.level, c.warehouses), checkedAt: a.checkedAt });
+              }
+            } catch (err) {
+              log.warn('live stock unavailable', { distributor, error: (err as Error).message });
+            }
+          }),
+        );
+        return out;
+      });
+    },
+
     async readShipments(input: ReadShipmentsInput): Promise<{ shipments: ShipmentState[]; shippedQuantities: Record<string, number> }> {
       const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'tracking' };
       return withCalls(ctx, async (http) => {

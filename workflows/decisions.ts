@@ -20,23 +20,43 @@ export const MAX_DROPSHIP_LEAD_TIME_DAYS = 1;
 /** When landed costs tie: the order dealer platforms use today (Tucker → PU → WPS → Automatic). */
 export const DISTRIBUTOR_TIE_BREAK = ['tucker-rocky', 'parts-unlimited', 'wps', 'automatic'];
 
+export interface OfferWarehouse {
+  code: string;
+  quantity: number;
+  leadTimeDays: number;
+  excluded: boolean;
+  /** Stock at or under this counts as none (the dealer's safety margin). */
+  minimumBuffer?: number;
+  /** A unit cost under this is not drop-shipped from this warehouse. */
+  dropshipCutoffPrice?: number | null;
+}
+
 export interface OfferInput {
   distributor: string;
   distributorSku: string;
   unitCost: number;
   dropshipFee: number;
-  warehouses: { code: string; quantity: number; leadTimeDays: number; excluded: boolean }[];
+  warehouses: OfferWarehouse[];
 }
 
 export function roundCents(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** Stock in warehouses whose rule gives a lead time of at most one day and that are not excluded. */
+/**
+ * The stock a warehouse may drop-ship at this unit cost under the dealer's rule: none when it is
+ * excluded, slower than one day, under the drop-ship price cutoff, or at or under the buffer.
+ */
+export function usableStock(w: OfferWarehouse, unitCost: number): number {
+  if (w.excluded || w.leadTimeDays > MAX_DROPSHIP_LEAD_TIME_DAYS) return 0;
+  if (w.dropshipCutoffPrice != null && unitCost < w.dropshipCutoffPrice) return 0;
+  if (w.quantity <= (w.minimumBuffer ?? 0)) return 0;
+  return w.quantity;
+}
+
+/** Stock in the warehouses the dealer's rules let drop-ship this offer. */
 export function dropshippableStock(offer: OfferInput): number {
-  return offer.warehouses
-    .filter((w) => !w.excluded && w.leadTimeDays <= MAX_DROPSHIP_LEAD_TIME_DAYS)
-    .reduce((sum, w) => sum + Math.max(0, w.quantity), 0);
+  return offer.warehouses.reduce((sum, w) => sum + usableStock(w, offer.unitCost), 0);
 }
 
 function tieRank(distributor: string): number {
@@ -65,7 +85,7 @@ export function dropshipCandidates(offers: OfferInput[], quantity: number): Cand
       dropshipFee: o.dropshipFee,
       landedCost: roundCents(o.unitCost + o.dropshipFee),
       warehouses: o.warehouses
-        .filter((w) => !w.excluded && w.leadTimeDays <= MAX_DROPSHIP_LEAD_TIME_DAYS && w.quantity > 0)
+        .filter((w) => usableStock(w, o.unitCost) > 0)
         .map((w) => ({ code: w.code, quantity: w.quantity, leadTimeDays: w.leadTimeDays })),
     }))
     .sort(compareCandidates);
@@ -74,6 +94,35 @@ export function dropshipCandidates(offers: OfferInput[], quantity: number): Cand
 export function defaultSelection(candidates: Candidate[]): Selection | undefined {
   const best = candidates[0];
   return best && { distributor: best.distributor, distributorSku: best.distributorSku };
+}
+
+/**
+ * Marks each candidate with its live stock and, where the default pick has too little live stock,
+ * moves the default to the best candidate that has enough (or, failing that, one not yet known to
+ * be short). Candidates keep their cost order.
+ */
+export function applyLiveStock(
+  lines: DropshipLine[],
+  results: { distributor: string; distributorSku: string; quantity: number; checkedAt: string }[],
+): { lines: DropshipLine[]; moved: { lineId: string; from: string; to: string }[] } {
+  const moved: { lineId: string; from: string; to: string }[] = [];
+  const out = lines.map((line) => {
+    const candidates = line.candidates.map((c) => {
+      const r = results.find((x) => x.distributor === c.distributor && x.distributorSku === c.distributorSku);
+      return r ? { ...c, liveStock: { quantity: r.quantity, checkedAt: r.checkedAt }, outOfStockLive: r.quantity < line.quantity } : c;
+    });
+    const current = candidates.find((c) => c.distributor === line.selected.distributor);
+    let selected = line.selected;
+    if (current?.outOfStockLive) {
+      const better = candidates.find((c) => c.liveStock && !c.outOfStockLive) ?? candidates.find((c) => !c.liveStock);
+      if (better) {
+        selected = { distributor: better.distributor, distributorSku: better.distributorSku };
+        moved.push({ lineId: line.lineId, from: line.selected.distributor, to: better.distributor });
+      }
+    }
+    return { ...line, candidates, selected };
+  });
+  return { lines: out, moved };
 }
 
 /**

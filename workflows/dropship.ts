@@ -14,6 +14,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import {
+  applyLiveStock,
   applySwaps,
   cancelRefusal,
   carryOver,
@@ -41,7 +42,7 @@ import {
   SA,
   statusQuery,
 } from './messages';
-import { cancelPurchaseOrder, findPurchaseOrder, mirrorDropship, placePurchaseOrder, readShipments, uploadTracking } from './steps';
+import { cancelPurchaseOrder, checkLiveStock, findPurchaseOrder, mirrorDropship, placePurchaseOrder, readShipments, uploadTracking } from './steps';
 import type {
   CancelRequest,
   ConfirmRequest,
@@ -59,6 +60,8 @@ import type {
 /** Marks runs of this phased workflow; histories without it replay on the legacy code. */
 export const PHASED_WORKFLOW_PATCH = 'dropship-phases-and-updates';
 export const DEFAULT_TRACKING_OVERDUE_MS = 30 * 24 * 3600_000;
+/** Marks runs that ask the distributors for live stock while awaiting confirmation. */
+export const LIVE_STOCK_PATCH = 'live-stock-before-confirm';
 
 /** Workflow time (Temporal replaces Date inside workflows with the deterministic clock). */
 function now(): string {
@@ -104,6 +107,8 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   let tracking: Promise<void> | undefined;
   let nextPollAt = Date.now() + input.trackingPollIntervalMs;
   let dirty = true;
+  /** The live stock check of phase 1; awaited before the run ends so its answer never races the end. */
+  let liveCheck: Promise<void> | undefined;
 
   const event = (type: string, message: string) => {
     state.events.push({ at: now(), type, message });
@@ -194,6 +199,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
 
   // ---- Phase 1: the dealer confirms (optionally swapping distributors), cancels, or lets it expire.
   if (state.phase === 'awaiting_confirmation') {
+    if (patched(LIVE_STOCK_PATCH)) liveCheck = refreshLiveStock();
     await publish();
     const decided = await condition(() => !!confirmPending || !!cancelPending, input.confirmationTimeoutMs);
     if (!decided) {
@@ -207,6 +213,26 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
       confirm(confirmPending!.req);
       settle(confirmPending!, {});
     }
+  }
+
+  /** Shows each candidate's live stock; the default moves off one that is short. Never after a decision. */
+  async function refreshLiveStock() {
+    const candidates = state.lines.flatMap((l) =>
+      l.candidates.map((c) => ({ distributor: c.distributor, distributorSku: c.distributorSku, warehouses: c.warehouses.map((w) => w.code) })),
+    );
+    let results;
+    try {
+      results = await checkLiveStock({ tenantId: input.tenantId, pssOrderId: input.pssOrderId, candidates });
+    } catch (err) {
+      event('live_stock_unavailable', `Live stock could not be read: ${refusalOf(err).message}`);
+      return;
+    }
+    if (state.phase !== 'awaiting_confirmation' || confirmPending || cancelPending) return;
+    const applied = applyLiveStock(state.lines, results);
+    state.lines = applied.lines;
+    for (const m of applied.moved) event('selection_moved', `Line ${m.lineId}: ${m.from} is out of stock right now; ${m.to} selected instead`);
+    event('live_stock_checked', `Live stock checked with ${[...new Set(results.map((r) => r.distributor))].join(', ') || 'no distributor'}`);
+    await publish();
   }
 
   function confirm(req: ConfirmRequest) {
@@ -517,6 +543,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
       });
     }
     if (idle() && workflowInfo().continueAsNewSuggested && !finished()) {
+      await liveCheck;
       await publish();
       await condition(allHandlersFinished);
       await continueAsNew<typeof DropshipWorkflow>(carryOver(input, state));
@@ -528,6 +555,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   state.phase = 'done';
   const late = { type: 'Conflict' as const, message: `The dropship is ${dropshipStatus(state)}` };
   for (const p of [confirmPending, cancelPending, uploadRetry, ...retries] as (Pending<unknown> | undefined)[]) if (p && !p.answer) settle(p, { refusal: late });
+  await liveCheck;
   await publish();
   await condition(allHandlersFinished);
   return dropshipView(input, state);

@@ -22,6 +22,14 @@ export const { readShipments, findPurchaseOrder } = proxyActivities<DropshipActi
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2m', nonRetryableErrorTypes: [DISTRIBUTOR_REFUSAL] },
 });
 
+// Live stock while the dealer decides: worth a quick answer, not a wait. A distributor that
+// does not answer is simply shown without it; the check before ordering still guards the order.
+export const { checkLiveStock } = proxyActivities<DropshipActivities>({
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: '10s',
+  retry: { initialInterval: '2s', maximumAttempts: 2 },
+});
+
 // Cancelling at the distributor is a write the person waits for: a few minutes of retries, then
 // the cancel is answered with what is known.
 export const { cancelPurchaseOrder } = proxyActivities<DropshipActivities>({

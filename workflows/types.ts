@@ -19,6 +19,10 @@ export interface Candidate {
   dropshipFee: number;
   landedCost: number;
   warehouses: CandidateWarehouse[];
+  /** What the distributor said while the dropship awaited confirmation. */
+  liveStock?: { quantity: number; checkedAt: string };
+  /** The live answer was less than the line needs: not the default selection. */
+  outOfStockLive?: boolean;
 }
 
 export interface Selection {

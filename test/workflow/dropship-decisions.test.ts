@@ -32,6 +32,8 @@ function resetMocks(): Mocks {
     cancelPurchaseOrder: jest.fn(async () => ({ cancelled: true })),
     uploadTracking: jest.fn(async () => ({ outcome: 'uploaded' })),
     mirrorDropship: jest.fn(async () => ({ applied: true })),
+    // Every distributor has what the catalog says.
+    checkLiveStock: jest.fn(async () => []),
   } as unknown as Mocks;
 }
 
