@@ -1,5 +1,6 @@
 // Seeds the demo dealer for the run command: simulator accounts and stock, the dealer's four
-// distributor connections and four marketplaces, a small catalog, and a demo order that splits
+// distributor connections (with their feeds) and four marketplaces, a catalog imported from the
+// distributors' feeds, and a demo order that splits
 // across two distributors, from eBay and again from Amazon, Walmart and Shopify. Everything goes through the public REST API and the simulators' control routes.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,12 +84,39 @@ export async function seedMarketplaceAccount(code: DemoMarketplace, simUrl: stri
   else await must('POST', `${simUrl}/__control/tokens`, { token: c.shopify.accessToken });
 }
 
+/** Feed logins the simulators accept (Parts Unlimited's website user; Tucker's and Automatic's FTP). */
+export const DEMO_FEED_LOGINS = {
+  'parts-unlimited': { dealerNumber: DEMO_CREDENTIALS['parts-unlimited'].dealerNumber, username: 'demo-pu-web', password: 'demo-pu-web-pass-0001' },
+  'tucker-rocky': { username: 'demo-tucker-ftp', password: 'demo-tucker-ftp-pass-0001' },
+  automatic: { username: 'demo-automatic-ftp', password: 'demo-automatic-ftp-pass-0001' },
+} as const;
+
+/** The feed settings of each demo connection; FTP ports are the simulators' (src/simulators/registry.ts). */
+export function demoFeedSettings(code: string, ftpPorts: { 'tucker-rocky': number; automatic: number } = { 'tucker-rocky': 2103, automatic: 2104 }) {
+  if (code === 'parts-unlimited') return { username: DEMO_FEED_LOGINS[code].username, password: DEMO_FEED_LOGINS[code].password };
+  if (code === 'tucker-rocky' || code === 'automatic') return { host: '127.0.0.1', port: ftpPorts[code], ...DEMO_FEED_LOGINS[code] };
+  return undefined;
+}
+
+/** How each simulator's item control names UPC, brand and manufacturer part number (Tucker's file has none). */
+const FEED_IDENTITY: Record<keyof typeof DEMO_CREDENTIALS, (i: DemoItem) => Record<string, string>> = {
+  wps: (i) => ({ upc: i.upc, brand: i.brand, supplierProductId: i.mfgPartNumber }),
+  'parts-unlimited': (i) => ({ upc: i.upc, brand: i.brand, vendorPartNumber: i.mfgPartNumber }),
+  automatic: (i) => ({ upc: i.upc, brand: i.brand, mfgPartNumber: i.mfgPartNumber }),
+  'tucker-rocky': () => ({}),
+  ebay: () => ({}),
+};
+
 /** A static eBay user token the simulator also accepts (tools and tests that call eBay directly). */
 export const DEMO_EBAY_USER_TOKEN = 'demo-ebay-user-token-0001';
 
 interface DemoItem {
   sku: string;
   title: string;
+  /** What the product and the distributors' feed items share, so the feeds match them. */
+  upc: string;
+  brand: string;
+  mfgPartNumber: string;
   offers: { distributor: keyof typeof DEMO_CREDENTIALS; distributorSku: string; unitCost: number; dropshipFee: number; warehouses: Record<string, number> }[];
 }
 
@@ -96,6 +124,9 @@ export const DEMO_CATALOG: DemoItem[] = [
   {
     sku: 'HELMET-BELL-QUALIFIER-M',
     title: 'Bell Qualifier helmet, medium',
+    upc: '768686000123',
+    brand: 'Bell',
+    mfgPartNumber: '7092345',
     offers: [
       { distributor: 'wps', distributorSku: '72-0500M', unitCost: 84.95, dropshipFee: 5, warehouses: { CA: 5, TX: 3 } },
       { distributor: 'parts-unlimited', distributorSku: '0101-11412', unitCost: 92.5, dropshipFee: 0, warehouses: { WI: 4 } },
@@ -104,8 +135,11 @@ export const DEMO_CATALOG: DemoItem[] = [
   {
     sku: 'BRAKE-PAD-EBC-FA196HH',
     title: 'EBC FA196HH sintered brake pads',
+    upc: '820064019613',
+    brand: 'EBC',
+    mfgPartNumber: 'FA196HH',
     offers: [
-      { distributor: 'tucker-rocky', distributorSku: '113-0445', unitCost: 31.2, dropshipFee: 2, warehouses: { TX: 10 } },
+      { distributor: 'tucker-rocky', distributorSku: '113-044', unitCost: 31.2, dropshipFee: 2, warehouses: { TX: 10 } },
       { distributor: 'automatic', distributorSku: 'EBC-FA196HH', unitCost: 34, dropshipFee: 0, warehouses: { MAIN: 6 } },
       { distributor: 'wps', distributorSku: '15-0196', unitCost: 33.5, dropshipFee: 5, warehouses: { GA: 2 } },
     ],
@@ -113,6 +147,9 @@ export const DEMO_CATALOG: DemoItem[] = [
   {
     sku: 'OIL-FILTER-HF204',
     title: 'HiFlo HF204 oil filter',
+    upc: '5050217020407',
+    brand: 'HiFlo',
+    mfgPartNumber: 'HF204',
     offers: [
       { distributor: 'parts-unlimited', distributorSku: '0712-0004', unitCost: 6.1, dropshipFee: 1, warehouses: { NY: 20 } },
       { distributor: 'wps', distributorSku: '87-9204', unitCost: 6.3, dropshipFee: 5, warehouses: { ID: 12 } },
@@ -207,15 +244,38 @@ export async function seedSimulators(sim: Record<keyof typeof SIM, string> = SIM
         price: o.unitCost,
         dropShipFee: o.dropshipFee,
         warehouses: o.warehouses,
+        ...FEED_IDENTITY[o.distributor](item),
       });
     }
   }
+  for (const [code, login] of Object.entries(DEMO_FEED_LOGINS)) await must('POST', `${sim[code as keyof typeof SIM]}/__control/feed-accounts`, login);
   for (const code of DEMO_MARKETPLACES) {
     if (!sim[code]) continue;
     await seedMarketplaceAccount(code, sim[code]);
     if (code !== 'ebay') await must('POST', `${sim[code]}/__control/orders`, demoMarketplaceOrder(code).seed);
   }
   await must('POST', `${sim.ebay}/__control/orders`, DEMO_EBAY_ORDER);
+}
+
+/** Runs every distributor's feed and waits for the runs; a feed whose pulls are spent today keeps yesterday's items. */
+async function runDemoFeeds(api: string, key: string): Promise<void> {
+  const runs: string[] = [];
+  for (const code of ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic']) {
+    const r = await call('POST', `${api}/v1/feeds/${code}/runs`, undefined, key);
+    if (r.status === 202) runs.push(r.json.runId);
+    else if (r.status === 409 && r.json.details?.runId) runs.push(r.json.details.runId);
+    else if (r.status !== 429) throw new Error(`feed ${code}: ${r.status} ${JSON.stringify(r.json)}`);
+  }
+  for (const runId of runs) {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const run = await must('GET', `${api}/v1/feeds/runs/${encodeURIComponent(runId)}`, undefined, key);
+      if (run.status === 'failed') throw new Error(`feed run ${runId} failed: ${JSON.stringify(run.errors)}`);
+      if (run.status === 'succeeded') break;
+      if (Date.now() > deadline) throw new Error(`feed run ${runId} did not finish in 2 minutes`);
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
 }
 
 export async function seedDemo(opts: { api: string; adminKey: string; dataDir: string }) {
@@ -234,26 +294,29 @@ export async function seedDemo(opts: { api: string; adminKey: string; dataDir: s
   const key = tenant.apiKey;
   await must('PUT', `${opts.api}/v1/tenants/${tenant.tenantId}/order-automation`, { enabled: true }, opts.adminKey);
   for (const code of ['wps', 'parts-unlimited', 'tucker-rocky', 'automatic'] as const) {
-    await must('PUT', `${opts.api}/v1/connections/distributors/${code}`, { ...DEMO_CREDENTIALS[code], baseUrl: SIM[code] }, key);
+    const feed = demoFeedSettings(code);
+    await must('PUT', `${opts.api}/v1/connections/distributors/${code}`, { ...DEMO_CREDENTIALS[code], ...(feed ? { feed } : {}), baseUrl: SIM[code] }, key);
   }
   for (const code of DEMO_MARKETPLACES) {
     await must('PUT', `${opts.api}/v1/connections/marketplaces/${code}`, { ...DEMO_MARKETPLACE_CREDENTIALS[code], baseUrl: SIM[code] }, key);
   }
   // PA is a slow warehouse for this dealer: stock there does not count as drop-shippable.
   await must('PUT', `${opts.api}/v1/warehouse-rules/wps/PA`, { leadTimeDays: 3 }, key);
+  // The catalog comes from the distributors' feeds: run each once now (the schedule takes over
+  // tomorrow morning), then name the products by UPC / brand + part number. Tucker's file carries
+  // neither, so the brake pads name Tucker's part number.
+  await runDemoFeeds(opts.api, key);
   for (const item of DEMO_CATALOG) {
+    const tucker = item.offers.find((o) => o.distributor === 'tucker-rocky');
     await must(
       'PUT',
       `${opts.api}/v1/catalog/products/${encodeURIComponent(item.sku)}`,
       {
         title: item.title,
-        offers: item.offers.map((o) => ({
-          distributor: o.distributor,
-          distributorSku: o.distributorSku,
-          unitCost: o.unitCost,
-          dropshipFee: o.dropshipFee,
-          warehouses: Object.entries(o.warehouses).map(([code, quantity]) => ({ code, quantity })),
-        })),
+        upc: item.upc,
+        brand: item.brand,
+        mfgPartNumber: item.mfgPartNumber,
+        offers: tucker ? [{ distributor: 'tucker-rocky', distributorSku: tucker.distributorSku }] : [],
       },
       key,
     );

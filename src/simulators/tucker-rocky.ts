@@ -231,7 +231,7 @@ export class TuckerRockySimulator {
   }
 
   upsertItem(sku: string, body: Partial<Omit<TuckerSimItem, 'sku'>> = {}): TuckerSimItem {
-    // Tucker item numbers carry no dashes; catalogs print them as 113-0445.
+    // Tucker item numbers carry no dashes; catalogs print them as 113-044.
     const key = sku.toUpperCase().replace(/-/g, '');
     const prev = this.items.get(key);
     const item: TuckerSimItem = {

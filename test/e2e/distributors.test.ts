@@ -51,7 +51,7 @@ const CASES: Case[] = [
   {
     code: 'tucker-rocky',
     sku: 'BRAKE-PAD-EBC-FA196HH',
-    distributorSku: '113-0445',
+    distributorSku: '113-044',
     carrier: 'FEDEX',
     canonical: 'FedEx',
     orderCall: { method: 'GET', pathPrefix: '/bin/trws', query: { type: 'ORD', submit: 'YES' } },
