@@ -678,7 +678,10 @@ export interface WpsFeedOptions {
   pageSize?: number;
   /** Largest item page read (500 items with inventory and brand are about 0.5 MB). Default 16 MiB. */
   maxPageBytes?: number;
-  /** Wait between GET /dealer-pricing polls while WPS answers 202 (a Retry-After wins). Default 5 s. */
+  /**
+   * Longest wait between GET /dealer-pricing polls while WPS answers 202: the first poll follows
+   * after 1 s and the wait doubles up to this (a Retry-After wins). Default 15 s.
+   */
   pricingPollIntervalMs?: number;
   /** Longest wait for the pricing file to be built before the run gives up (transient). Default 10 min. */
   pricingMaxWaitMs?: number;
@@ -703,7 +706,7 @@ export interface WpsFeedOptions {
 const FEED_DEFAULTS = {
   pageSize: 500,
   maxPageBytes: 16 * 1024 * 1024,
-  pricingPollIntervalMs: 5_000,
+  pricingPollIntervalMs: 15_000,
   pricingMaxWaitMs: 10 * 60_000,
   timeoutMs: 60_000,
   pageRetries: 3,
@@ -837,6 +840,8 @@ export function createWpsFeed(options: WpsFeedOptions = {}): DistributorFeed<Wps
   /** GET /dealer-pricing until it answers 200, then its location (absolute). */
   async function pricingLocation(http: HttpClient, creds: WpsCredentials, ctx: FeedContext): Promise<string> {
     const started = Date.now();
+    // A small file is ready in a moment, a big one takes minutes: poll soon, then less often.
+    let wait = Math.min(1_000, o.pricingPollIntervalMs);
     for (;;) {
       const res = await http.send({ method: 'GET', path: '/dealer-pricing', signal: ctx.signal });
       if (res.status === 202) {
@@ -850,7 +855,8 @@ export function createWpsFeed(options: WpsFeedOptions = {}): DistributorFeed<Wps
           );
         }
         const ra = parseRetryAfter(res.headers['retry-after']);
-        await pause(Math.min(ra ?? o.pricingPollIntervalMs, o.pricingMaxWaitMs - waited), ctx.signal, 'waiting for the dealer pricing file');
+        await pause(Math.min(ra ?? wait, o.pricingMaxWaitMs - waited), ctx.signal, 'waiting for the dealer pricing file');
+        wait = Math.min(wait * 2, o.pricingPollIntervalMs);
         continue;
       }
       if (res.status < 200 || res.status >= 300) throw classifyWpsResponse('verify', res, { secrets: [creds.apiToken] });
