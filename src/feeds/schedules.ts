@@ -104,18 +104,23 @@ export async function ensureDefaultFeedSchedule(sql: Sql, client: Client, taskQu
 
 export async function listFeedSchedules(sql: Sql, client: Client, tenantId: string) {
   const rows = await sql`SELECT distributor, enabled, cron, time_zone FROM feed_schedules WHERE tenant_id = ${tenantId} ORDER BY distributor`;
-  return Promise.all(rows.map((r) => feedScheduleView(client, tenantId, r)));
+  return Promise.all(
+    rows.map((r) =>
+      feedScheduleView(client, tenantId, { distributor: r.distributor as string, enabled: r.enabled as boolean, cron: r.cron as string, timeZone: r.time_zone as string }),
+    ),
+  );
 }
 
-export async function feedScheduleView(client: Client, tenantId: string, r: Record<string, unknown>) {
+/** A setting with the Schedule's next run (none while it is off). */
+export async function feedScheduleView(client: Client, tenantId: string, s: FeedScheduleSetting) {
   let nextRunAt: string | null = null;
-  if (r.enabled) {
+  if (s.enabled) {
     try {
-      const d = await client.schedule.getHandle(feedScheduleId(tenantId, r.distributor as string)).describe();
+      const d = await client.schedule.getHandle(feedScheduleId(tenantId, s.distributor)).describe();
       nextRunAt = d.info.nextActionTimes[0]?.toISOString() ?? null;
     } catch (err) {
       if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
   }
-  return { distributor: r.distributor as string, enabled: r.enabled as boolean, cron: r.cron as string, timeZone: (r.time_zone ?? r.timeZone) as string, nextRunAt };
+  return { ...s, nextRunAt };
 }
