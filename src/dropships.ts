@@ -15,10 +15,10 @@ import type { Sql } from './db';
 import { distributorModule } from './distributors/registry';
 import type { DistributorLimits } from './distributors/types';
 import { offersFor } from './catalog';
-import { defaultSelection, dropshipCandidates } from '../workflows/decisions';
+import { defaultSelection, dropshipCandidates, dropshipView } from '../workflows/decisions';
 import { dropshipWorkflowId, REFUSAL, SA, statusQuery } from '../workflows/messages';
 import type { DropshipInput, DropshipLine, DropshipState, DropshipView, ShipToAddress, UpdateAnswer } from '../workflows/types';
-import { dropshipView } from '../workflows/decisions';
+import { dropshipDetails, dropshipSummary } from '../workflows/summaries';
 import type { CreateDropshipBody } from './api/schemas';
 
 /** JSON with sorted keys: the same body by meaning hashes the same whatever the key order. */
@@ -144,6 +144,8 @@ export async function startDropship(client: Client, config: Config, input: Drops
       workflowId: dropshipWorkflowId(input.tenantId, input.pssOrderId),
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [input],
+      staticSummary: dropshipSummary(input),
+      staticDetails: dropshipDetails(input),
       typedSearchAttributes: [
         { key: SA.orderId, value: input.pssOrderId },
         { key: SA.tenant, value: input.tenantId },

@@ -9,6 +9,7 @@ import {
   condition,
   continueAsNew,
   patched,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -42,6 +43,7 @@ import {
   SA,
   statusQuery,
 } from './messages';
+import { dropshipCurrentDetails } from './summaries';
 import { cancelPurchaseOrder, checkLiveStock, findPurchaseOrder, mirrorDropship, placePurchaseOrder, readShipments, uploadTracking } from './steps';
 import type {
   CancelRequest,
@@ -158,11 +160,16 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     checkTrackingNow = true;
   });
 
-  // Search attributes and the Postgres mirror follow every change of state.
+  const hasOpen = () => state.purchaseOrders.some((p) => p.status === 'submitted' || p.status === 'partially_shipped');
+
+  // Search attributes, the Web UI's details and the Postgres mirror follow every change of state.
   let lastAttributes = '';
   let lastMirrored = '';
   const publish = async () => {
     dirty = false;
+    // The Web UI's "current details": metadata answered by a query, so no command and no patch.
+    const pollPending = state.phase === 'fulfilling' && hasOpen() && !tracking && !state.outcome;
+    setCurrentDetails(dropshipCurrentDetails(input, state, pollPending ? { nextTrackingCheckAt: new Date(nextPollAt).toISOString() } : {}));
     const status = dropshipStatus(state);
     const active = state.purchaseOrders.filter(isActivePo);
     const distributors = [...new Set(active.map((p) => p.distributor))];
@@ -501,7 +508,6 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     settle(p, {});
   }
 
-  const hasOpen = () => state.purchaseOrders.some((p) => p.status === 'submitted' || p.status === 'partially_shipped');
   const finished = () => {
     const active = state.purchaseOrders.filter(isActivePo);
     return active.length > 0 && active.every((p) => p.status === 'shipped') && state.uploads.every((u) => u.status === 'confirmed');

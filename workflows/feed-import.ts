@@ -1,8 +1,9 @@
 // FeedImportWorkflow: one run of a distributor's price/inventory feed for one dealer. Started by
 // the feed's Schedule or by `POST /v1/feeds/:distributor/runs`; at most one runs per feed (the
 // feed_runs row is the lock). The import itself is one activity and one transaction.
-import { ActivityFailure, ApplicationFailure, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { FeedActivities } from '../activities/feeds';
+import { feedRunCurrentDetails } from './summaries';
 import { FEED_REFUSED, feedProgressSignal, feedRunQuery, type FeedImportInput, type FeedRunProgress } from './messages';
 
 const { beginFeedRun, failFeedRun } = proxyActivities<FeedActivities>({
@@ -28,11 +29,15 @@ export async function FeedImportWorkflow(input: FeedImportInput): Promise<FeedRu
   setHandler(feedRunQuery, () => progress);
   setHandler(feedProgressSignal, ({ rowsRead }) => {
     if (rowsRead > progress.rowsRead) progress.rowsRead = rowsRead;
+    setCurrentDetails(feedRunCurrentDetails(progress));
   });
+  setCurrentDetails(feedRunCurrentDetails(progress));
 
   const begun = await beginFeedRun({ runId: progress.runId, tenantId: input.tenantId, distributor: input.distributor, trigger: input.trigger });
   if (!begun.begun) {
-    return { ...progress, status: 'skipped', message: `Run ${begun.runningRunId} of this feed is still running` };
+    Object.assign(progress, { status: 'skipped', message: `Run ${begun.runningRunId} of this feed is still running` });
+    setCurrentDetails(feedRunCurrentDetails(progress));
+    return progress;
   }
   try {
     const result = await importFeed({ runId: progress.runId, tenantId: input.tenantId, distributor: input.distributor });
@@ -49,5 +54,6 @@ export async function FeedImportWorkflow(input: FeedImportInput): Promise<FeedRu
     });
     Object.assign(progress, { status: 'failed', message });
   }
+  setCurrentDetails(feedRunCurrentDetails(progress));
   return progress;
 }

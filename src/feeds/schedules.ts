@@ -4,6 +4,7 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Sql } from '../db';
 import { feedScheduleId, type FeedImportInput } from '../../workflows/messages';
+import { feedRunSummary } from '../../workflows/summaries';
 
 export const DEFAULT_FEED_CRON = '0 5 * * *';
 export const DEFAULT_FEED_TIME_ZONE = 'America/Chicago';
@@ -70,6 +71,7 @@ function scheduleOptions(tenantId: string, s: FeedScheduleSetting, taskQueue: st
       workflowId: feedScheduleId(tenantId, s.distributor),
       taskQueue,
       args,
+      staticSummary: feedRunSummary(args[0]),
     },
     // A run still going when the next is due: skip the next. A run missed while Temporal was
     // down is still taken within a few hours, but not a day late.

@@ -50,6 +50,16 @@ describe('a dropship from WPS to eBay', () => {
     expect(po.status).toBe('submitted');
     expect(po.poNumber).toMatch(/^DS-[A-Z0-9]{11}-W1$/);
 
+    // The Web UI tells the story: what the order is, fixed at start, and what it waits for now.
+    const handle = stack.client.workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId));
+    const described = await handle.describe();
+    expect(await described.staticSummary()).toBe(`Order ${pssOrderId} · ebay · 1 line · to ${body.shipTo.city}, ${body.shipTo.state} ${body.shipTo.country}`);
+    expect(await described.staticDetails()).toContain('HELMET-BELL-QUALIFIER-M × 1: default wps 72-0500M');
+    expect(await described.staticDetails()).not.toContain(body.shipTo.address1);
+    const currentDetails = async () => ((await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails);
+    expect(await currentDetails()).toMatch(new RegExp(`\\*\\*Waiting for\\*\\* wps to ship ${po.poNumber} \\(next tracking check `));
+    expect(await currentDetails()).toContain(`- ${po.poNumber} · wps · submitted`);
+
     const list = await stack.api('GET', `/v1/purchase-orders?pssOrderId=${pssOrderId}`, undefined, key);
     expect(list.body.items).toEqual([expect.objectContaining({ poNumber: po.poNumber, distributor: 'wps', shipped: false, status: 'submitted' })]);
 
@@ -59,6 +69,7 @@ describe('a dropship from WPS to eBay', () => {
     const done = await stack.waitForDropship(key, pssOrderId, (x) => x.status === 'completed', 'completed');
     expect(done.uploads).toEqual([expect.objectContaining({ trackingNumber: '1Z999AA10123456784', carrier: 'UPS', status: 'confirmed', outcome: 'uploaded' })]);
     expect(await stack.simOrders('wps', po.poNumber)).toHaveLength(1);
+    expect(await currentDetails()).toContain('**Status** completed');
     expect(await ebayFulfillments(orderId)).toEqual([
       expect.objectContaining({ shipmentTrackingNumber: '1Z999AA10123456784', shippingCarrierCode: 'UPS' }),
     ]);

@@ -102,6 +102,9 @@ it('imports each distributor feed through a workflow, one run at a time, with ba
   // Progress reached the workflow's query while it ran (a signal per report).
   const history = await stack.client.workflow.getHandle(first.body.runId).fetchHistory();
   expect(history.events!.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'feedProgress')).toBe(true);
+  const runHandle = stack.client.workflow.getHandle(first.body.runId);
+  expect(await (await runHandle.describe()).staticSummary()).toBe(`Feed import · tucker-rocky · dealer ${tenantId} · manual`);
+  expect((await runHandle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails).toContain(`**Progress** ${run.rowsRead} rows read, ${run.itemsChanged} items changed, 1 bad row`);
 
   const again = await runFeed(key, 'tucker-rocky');
   expect(again).toMatchObject({ status: 'succeeded', itemsChanged: 0 });
@@ -167,6 +170,7 @@ it("keeps the dealer's feed schedule on a Temporal Schedule", async () => {
   expect(put.status).toBe(200);
   const d = await stack.client.schedule.getHandle(feedScheduleId(tenantId, 'wps')).describe();
   expect(d.spec.timezone).toBe('America/Denver');
+  expect(d.action.type === 'startWorkflow' && d.action.staticSummary).toBe(`Feed import · wps · dealer ${tenantId} · schedule`);
   expect(d.state.paused).toBe(false);
   const off = await stack.api('PUT', '/v1/feeds/wps/schedule', { enabled: false }, key);
   expect(off.body).toMatchObject({ enabled: false, nextRunAt: null, cron: '0 5 * * *' });

@@ -9,6 +9,7 @@ import { requireDistributor } from './catalog';
 import { beginFeedRun, failFeedRun, getFeedRun, listFeedRuns, pullsToday } from '../../feeds/runs';
 import { cronProblem, DEFAULT_FEED_CRON, DEFAULT_FEED_TIME_ZONE, feedScheduleView, isTimeZone, listFeedSchedules, saveFeedSchedule } from '../../feeds/schedules';
 import { feedRunQuery, feedScheduleId, type FeedImportInput } from '../../../workflows/messages';
+import { feedRunSummary } from '../../../workflows/summaries';
 
 function temporalDown(what: string, err: unknown): ApiError {
   return new ApiError(503, 'temporal_unavailable', `${what} (${(err as Error).message}); retry shortly`);
@@ -93,7 +94,7 @@ export async function feedRoutes(app: ZodApp) {
       if (!begun.begun) throw conflict(`A run of the ${mod.displayName} feed is going (${begun.runningRunId})`, { runId: begun.runningRunId });
       try {
         const args: [FeedImportInput] = [{ tenantId: t.id, distributor: mod.code, trigger: 'manual' }];
-        await app.deps.temporal().workflow.start('FeedImportWorkflow', { workflowId: runId, taskQueue, args });
+        await app.deps.temporal().workflow.start('FeedImportWorkflow', { workflowId: runId, taskQueue, args, staticSummary: feedRunSummary(args[0]) });
       } catch (err) {
         await failFeedRun(sql, runId, { errors: [{ line: 0, message: 'The run could not be started (Temporal was unreachable)' }] });
         throw temporalDown('The run could not be started', err);
