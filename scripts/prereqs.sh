@@ -30,3 +30,18 @@ ensure_postgres() {
   echo "or point DATABASE_URL at one (or run: docker compose -f temporal-dev.yml up -d)." >&2
   exit 1
 }
+
+# The dealer screens are tested in a real headless Chromium: Debian's package (puppeteer's own
+# browser download cannot work on a machine without internet). CHROMIUM_PATH points elsewhere.
+ensure_chromium() {
+  local path="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  [ -x "$path" ] && return 0
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    echo "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable" >&2
+    exit 1
+  fi
+  echo "Installing Debian's chromium for the browser tests…"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get install -y chromium >/dev/null || { $sudo apt-get update >/dev/null && $sudo apt-get install -y chromium >/dev/null; }
+}
