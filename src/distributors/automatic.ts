@@ -17,10 +17,12 @@
 //   cancelled" is [UNKNOWN], and both read as cancelled. Automatic's refusals (shipped: 400/E100
 //   with its reason; no such order: 404/E201) resolve `cancelled: false` with that reason. A
 //   5xx/timeout on it is `ambiguous`: findOrder shows whether it went through (status CANCELLED).
+// - findOrders reads many POs with GET /order/find?purchaseNumbers=… (batched); its order details
+//   carry their tracking, so it needs no per-order tracking call.
 // - Reads (item/avail, lookups, tracking) have no side effects and are safe to repeat.
 //
 // Every response shape the public record does not confirm lives in ONE mapping function below
-// (mapCreateAnswer, mapOrderDetail, mapTrackingEntries, mapAvailability, mapCancelAnswer,
+// (mapCreateAnswer, mapOrderDetail, mapTrackingEntries, mapFindAnswer, mapAvailability, mapCancelAnswer,
 // classifyAutomaticFailure, mapAutomaticCarrier, buildCreateBody), so a correction from Automatic
 // touches one place.
 import { createInterface } from 'node:readline';
@@ -107,6 +109,13 @@ export interface AutomaticAdapterOptions {
   limits?: Partial<DistributorLimits>;
   /** [GUESS] Countries Automatic drop-ships to (default US only). */
   allowedCountries?: string[];
+  /** [UNKNOWN] PO numbers per GET /order/find in findOrders (default 50). */
+  maxOrdersPerFind?: number;
+  /**
+   * [UNKNOWN] How /order/find takes several `purchaseNumbers` (§4.2 names the parameter, not its
+   * form): `comma` (default) one comma-separated value; `repeat` the key once per PO.
+   */
+  findListStyle?: 'comma' | 'repeat';
 }
 
 /** Automatic documents cancel (§4.2), so its adapter always has cancelOrder. */
@@ -261,6 +270,25 @@ export function mapTrackingEntries(body: unknown, orderNumber?: string): Distrib
     });
   }
   return [...byKey.values()];
+}
+
+/**
+ * GET /order/find answer: a list of order details (§8.4 shape, `tracking` inside each) → one
+ * FoundOrder per PO. Several orders under one PO: the one numbered `orderNumberOf(po)` when given,
+ * else the last listed, as a lookup by PO answers the latest.
+ */
+export function mapFindAnswer(body: unknown, orderNumberOf: (po: string) => string | undefined = () => undefined): Map<string, FoundOrder> {
+  const list = Array.isArray(body) ? body : Array.isArray((body as { orders?: unknown[] } | undefined)?.orders) ? (body as { orders: unknown[] }).orders : [];
+  const out = new Map<string, FoundOrder>();
+  for (const detail of list) {
+    const header = mapOrderDetail(detail);
+    if (!header?.poNumber) continue;
+    // A later order replaces the one kept, unless the one kept is the order asked for.
+    const wanted = orderNumberOf(header.poNumber);
+    if (wanted && out.get(header.poNumber)?.distributorOrderId === wanted) continue;
+    out.set(header.poNumber, { distributorOrderId: header.orderNumber, status: header.status, shipments: mapTrackingEntries(detail, header.orderNumber) });
+  }
+  return out;
 }
 
 /** Availability (§8.4): `{number, quantityRequested, quantityAvailable, available, warehouses}`. */
@@ -491,6 +519,7 @@ export function createAutomaticAdapter(
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const limits: DistributorLimits = { ...AUTOMATIC_LIMITS, ...options.limits };
   const allowedCountries = options.allowedCountries ?? ['US'];
+  const maxOrdersPerFind = Math.max(1, options.maxOrdersPerFind ?? 50);
   const http: HttpClient = ctx.http({
     target: TARGET,
     baseUrl: resolveBaseUrl(AUTOMATIC_PRODUCTION_BASE_URL, ctx.baseUrl),
@@ -567,6 +596,27 @@ export function createAutomaticAdapter(
       const tracking = await lookup(`${base}/tracking-numbers`);
       const shipments = tracking ? mapTrackingEntries(tracking.json(), header.orderNumber) : [];
       const found: FoundOrder = { distributorOrderId: header.orderNumber, status: header.status, shipments };
+      return found;
+    },
+
+    maxOrdersPerRead: maxOrdersPerFind,
+
+    // GET /order/find?purchaseNumbers=… with maxOrdersPerFind POs a call: ceil(POs / that) calls.
+    // In the comma style a PO that itself holds a comma cannot be asked for; it is left absent.
+    async findOrders(orders) {
+      const found = new Map<string, FoundOrder>();
+      const byPo = new Map(orders.map((o) => [o.poNumber, o]));
+      const pos = [...byPo.keys()].filter((po) => options.findListStyle === 'repeat' || !po.includes(','));
+      for (let i = 0; i < pos.length; i += maxOrdersPerFind) {
+        const batch = pos.slice(i, i + maxOrdersPerFind);
+        const searchParams = new URLSearchParams(
+          options.findListStyle === 'repeat' ? batch.map((po): [string, string] => ['purchaseNumbers', po]) : [['purchaseNumbers', batch.join(',')]],
+        );
+        const res = await http.send({ method: 'GET', path: '/order/find', searchParams, timeoutMs });
+        if (isNotFound(res)) continue;
+        if (!ok(res)) throw fail(res, 'lookup');
+        for (const [po, f] of mapFindAnswer(res.json(), (p) => byPo.get(p)?.distributorOrderId)) if (byPo.has(po)) found.set(po, f);
+      }
       return found;
     },
 

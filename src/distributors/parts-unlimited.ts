@@ -25,6 +25,7 @@
 //   number when the caller has one). It returns null only after every page of the window was read
 //   and none matched; if the window has more pages than `maxLookupPages` it throws instead of
 //   guessing "not there".
+// - findOrders reads the same list once over the window of the POs asked about, every page of it.
 //
 // No cancelOrder: the reference (§2) documents no cancel call for drop-ship orders
 // (`cancellation_policy` only says what happens to short lines). A cancel is the dealer's call
@@ -52,10 +53,12 @@ import type {
   DistributorModule,
   DistributorShipment,
   FoundOrder,
+  OrderToRead,
   PlacedOrder,
   PurchaseOrderRequest,
   StockLevel,
 } from './types';
+import { orderDateWindow } from './types';
 
 export interface PartsUnlimitedCredentials {
   dealerNumber: string;
@@ -106,6 +109,8 @@ export interface PartsUnlimitedAdapterOptions {
   lookbackDays?: number;
   /** Safety cap on pages findOrder reads (10 orders a page per §8.2). Default 100. */
   maxLookupPages?: number;
+  /** Safety cap on pages findOrders reads per call (PU's page size and list limits are [UNKNOWN]). Default 500. */
+  maxListPages?: number;
   /** Part numbers per inventory request (comma list in the path). Default 50. */
   inventoryBatchSize?: number;
   /** verifyCredentials probe: `inventory` of one part (default) or page 1 of today's `orders`. */
@@ -132,6 +137,7 @@ const DEFAULTS: ResolvedOptions = {
   validatePrice: false,
   lookbackDays: 45,
   maxLookupPages: 100,
+  maxListPages: 500,
   inventoryBatchSize: 50,
   verifyWith: 'inventory',
   probePartNumber: '1401-1193',
@@ -590,16 +596,40 @@ class PartsUnlimitedAdapter implements DistributorAdapter {
       }
       const p = await this.fetchOrderPage(from, to, page);
       for (const o of p.orders) {
-        const poMatch = o.poNumber.trim().toUpperCase() === wantedPo;
-        if (wantedRef && o.referenceNumber === wantedRef && (poMatch || !o.poNumber)) return toFound(o);
-        if (poMatch) {
-          if (!wantedRef) return toFound(o);
-          fallback ??= o;
-        }
+        const m = puMatch(o, wantedPo, wantedRef);
+        if (m === 2 || (m === 1 && !wantedRef)) return toFound(o);
+        if (m === 1) fallback ??= o;
       }
       if (p.orders.length === 0 || page >= p.totalPages) break;
     }
     return fallback ? toFound(fallback) : null;
+  }
+
+  /**
+   * Every page of the drop-ship order list over orderDateWindow (10 orders a page per §8.2, so
+   * ceil(orders in the window / 10) calls, whatever the number of POs asked about), each PO
+   * matched as findOrder matches it. Stops after `maxListPages` pages: POs on later pages are
+   * absent, which the caller reads as "ask findOrder".
+   */
+  async findOrders(orders: OrderToRead[]): Promise<Map<string, FoundOrder>> {
+    if (orders.length === 0) return new Map();
+    const { from, to } = orderDateWindow(orders, this.now());
+    const wanted = orders.map((o) => ({ key: o.poNumber, po: o.poNumber.trim().toUpperCase(), ref: o.distributorOrderId?.trim() || undefined }));
+    // A listed order answers a PO by its PO, or by its reference number when PU lists no PO.
+    const byPo = new Map(wanted.map((w) => [w.po, w]));
+    const byRef = new Map(wanted.filter((w) => w.ref).map((w) => [w.ref!, w]));
+    const best = new Map<string, { match: number; order: PuListedOrder }>();
+    for (let page = 1; page <= this.o.maxListPages; page++) {
+      const p = await this.fetchOrderPage(from, to, page);
+      for (const o of p.orders) {
+        for (const w of new Set([byPo.get(o.poNumber.trim().toUpperCase()), byRef.get(o.referenceNumber)])) {
+          const match = w ? puMatch(o, w.po, w.ref) : 0;
+          if (w && match > (best.get(w.key)?.match ?? 0)) best.set(w.key, { match, order: o });
+        }
+      }
+      if (p.orders.length === 0 || page >= p.totalPages) break;
+    }
+    return new Map([...best].map(([key, b]) => [key, toFound(b.order)]));
   }
 
   async placeOrder(order: PurchaseOrderRequest): Promise<PlacedOrder> {
@@ -661,6 +691,13 @@ class PartsUnlimitedAdapter implements DistributorAdapter {
     for (const sku of distributorSkus) out.push({ ...(byNorm.get(sku) ?? { distributorSku: sku, orderable: false, warehouses: [] }) });
     return out;
   }
+}
+
+/** How well a listed order answers a PO: 2 = its reference number (and PO, when listed), 1 = its PO only, 0 = not it. */
+function puMatch(o: PuListedOrder, wantedPo: string, wantedRef: string | undefined): 0 | 1 | 2 {
+  const poMatch = o.poNumber.trim().toUpperCase() === wantedPo;
+  if (wantedRef && o.referenceNumber === wantedRef && (poMatch || !o.poNumber)) return 2;
+  return poMatch ? 1 : 0;
 }
 
 function toFound(o: PuListedOrder): FoundOrder {

@@ -45,8 +45,10 @@
 //      dealer the order IS at Tucker and how to find its number (a person must act; nothing is
 //      re-sent). Option `unknownOrderNumber: 'empty'` returns a FoundOrder with
 //      distributorOrderId '' instead (§8.3 does not say this is allowed, so it is off by default).
-// - verifyCredentials, checkStock, validateOrder and findOrder are reads; sending them twice is
-//   harmless.
+// - findOrders: SHP for many order numbers at once (batched, see its comment); POs without an
+//   order number are left to findOrder's probe.
+// - verifyCredentials, checkStock, validateOrder, findOrder and findOrders are reads; sending them
+//   twice is harmless.
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { maskSecret } from '../crypto';
@@ -65,6 +67,7 @@ import type {
   DistributorModule,
   DistributorShipment,
   FoundOrder,
+  OrderToRead,
   PlacedOrder,
   PurchaseOrderRequest,
   StockLevel,
@@ -160,6 +163,8 @@ export interface TuckerRockyOptions {
   verifyItem?: string;
   /** Items per INV call [UNKNOWN]. Default 50. */
   maxItemsPerCall?: number;
+  /** Order numbers per SHP call in findOrders (repeated `ordernum=`, §3.3; Tucker's cap is [UNKNOWN]). Default 50. */
+  maxOrdersPerShp?: number;
   /** Countries Tucker drop-ships to; ORD has no country parameter [GUESS]. Default ['US']. */
   allowedCountries?: string[];
   /** Extra ship-to length checks (Tucker's are undocumented). */
@@ -198,6 +203,7 @@ function resolveOptions(o: TuckerRockyOptions = {}): ResolvedOptions {
     invoiceNote: o.invoiceNote,
     verifyItem: o.verifyItem ?? '373843',
     maxItemsPerCall: Math.max(1, o.maxItemsPerCall ?? 50),
+    maxOrdersPerShp: Math.max(1, o.maxOrdersPerShp ?? 50),
     allowedCountries: (o.allowedCountries ?? ['US']).map((c) => c.toUpperCase()),
     fieldMaxLengths: o.fieldMaxLengths ?? {},
     patterns: { ...DEFAULT_TUCKER_PATTERNS, ...o.patterns },
@@ -606,6 +612,41 @@ export class TuckerRockyAdapter implements DistributorAdapter {
         `Tucker dealer account (tucker.com) or ask your Tucker rep, then record its order number (POST /v1/purchase-orders/${poNumber}/retry {"distributorOrderId": "<Tucker order number>"}) so tracking can be pulled.`,
       { target: TARGET, httpStatus: 200, upstreamCode: probe.errormsg },
     );
+  }
+
+  get maxOrdersPerRead(): number {
+    return this.opts.maxOrdersPerShp;
+  }
+
+  /**
+   * `type=SHP` with repeated `ordernum=` keys, `maxOrdersPerShp` order numbers a call, so
+   * ceil(POs with an order number / maxOrdersPerShp) calls. A PO without distributorOrderId is
+   * left out (Tucker reads by order number only; findOrder probes by PO), and so is an order SHP
+   * does not know. Each order's entries go through mapShpAnswer as findOrder's do; an entry that
+   * names no ordernum is only attributed when the call asked about one order.
+   */
+  async findOrders(orders: OrderToRead[]): Promise<Map<string, FoundOrder>> {
+    const found = new Map<string, FoundOrder>();
+    const numbered = orders.map((o) => ({ po: o.poNumber, ordernum: str(o.distributorOrderId) })).filter((o) => o.ordernum);
+    for (let i = 0; i < numbered.length; i += this.opts.maxOrdersPerShp) {
+      const batch = numbered.slice(i, i + this.opts.maxOrdersPerShp);
+      const w = await this.call(
+        'SHP',
+        batch.map((o): [string, string] => ['ordernum', o.ordernum]),
+        { write: false },
+      );
+      if (!w.ok) {
+        if (this.opts.patterns.orderNotFound.test(w.errormsg)) continue;
+        throw this.genericRefusal('SHP', w.errormsg);
+      }
+      const entries = asArray<Record<string, any>>(w.body.shipment ?? w.body.shipments);
+      for (const o of batch) {
+        const mine = entries.filter((e) => e && typeof e === 'object' && (str(e.ordernum) === o.ordernum || (batch.length === 1 && !str(e.ordernum))));
+        const r = mapShpAnswer({ ...w, body: { ...w.body, shipment: mine } }, o.ordernum, this.opts.patterns.orderNotFound);
+        if (r.found) found.set(o.po, { distributorOrderId: o.ordernum, status: r.status, shipments: r.shipments });
+      }
+    }
+    return found;
   }
 
   // --- internals ------------------------------------------------------------------------------

@@ -60,6 +60,29 @@ export interface FoundOrder {
   shipments: DistributorShipment[];
 }
 
+/** One PO a batched tracking read (findOrders) asks about. */
+export interface OrderToRead {
+  poNumber: string;
+  /** The distributor's own number placeOrder returned, when known (Tucker reads by it only). */
+  distributorOrderId?: string;
+  /** ISO-8601 UTC time the PO was placed: bounds the date window of list-based reads. */
+  placedAt: string;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The order-date window a list read must cover to see every PO in `orders`: from a day before the
+ * earliest placedAt to a day after `now`, because distributors date orders in their own time zone.
+ * A placedAt that does not parse is ignored (that PO may then be absent from the answer, which a
+ * findOrders caller already treats as "read it with findOrder").
+ */
+export function orderDateWindow(orders: Pick<OrderToRead, 'placedAt'>[], now: Date): { from: Date; to: Date } {
+  const placed = orders.map((o) => Date.parse(o.placedAt)).filter((t) => Number.isFinite(t));
+  const earliest = Math.min(now.getTime(), ...placed);
+  return { from: new Date(earliest - DAY_MS), to: new Date(now.getTime() + DAY_MS) };
+}
+
 export interface StockLevel {
   distributorSku: string;
   /** False when the distributor says the item cannot be ordered (discontinued, NLA, …). */
@@ -98,6 +121,18 @@ export interface DistributorAdapter {
    * it has no order under this PO. Used after an ambiguous failure and to pull tracking.
    */
   findOrder(poNumber: string, hint?: { distributorOrderId?: string }): Promise<FoundOrder | null>;
+  /**
+   * Reads many POs in as few calls as the API allows (each module says how many, and its limits),
+   * keyed by poNumber. A PO missing from the map is not known to have changed, never a positive
+   * "no order" (unlike findOrder's null): the caller reads it with findOrder when it must know.
+   * Present only where the distributor can list orders or take many order numbers in one call.
+   */
+  findOrders?(orders: OrderToRead[]): Promise<Map<string, FoundOrder>>;
+  /**
+   * How many POs findOrders puts in one upstream call (it splits larger reads into batches itself);
+   * absent when one call, or one paged list, covers any number of POs.
+   */
+  readonly maxOrdersPerRead?: number;
   /**
    * Places the order. Callers must have ruled out an earlier order under the same PO with
    * findOrder first whenever an earlier attempt may have reached the distributor.

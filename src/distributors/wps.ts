@@ -17,6 +17,8 @@
 // writes); resolving them with findOrder is cheap and always finds nothing, then placeOrder starts
 // over from a fresh cart.
 //
+// Tracking for many POs: findOrders reads GET /orders?from_date&to_date once (see its comment).
+//
 // No cancelOrder: the reference (§1) documents no way to cancel a submitted order; DELETE
 // /carts/{po} only removes a cart that was never submitted. A cancel is the dealer's call to WPS.
 import { createHash } from 'node:crypto';
@@ -38,11 +40,13 @@ import type {
   DistributorModule,
   DistributorShipment,
   FoundOrder,
+  OrderToRead,
   PlacedOrder,
   PurchaseOrderRequest,
   ShipTo,
   StockLevel,
 } from './types';
+import { orderDateWindow } from './types';
 
 export interface WpsCredentials {
   apiToken: string;
@@ -583,6 +587,40 @@ class WpsAdapter implements DistributorAdapter {
       });
     }
     return mapWpsOrder(body, { shipViaCarriers: this.opts.shipViaCarriers });
+  }
+
+  /**
+   * One call for any number of POs: GET /orders?from_date&to_date (YYYYMMDD, both required, §1.3)
+   * over orderDateWindow, each PO object mapped by mapWpsOrder as findOrder maps its one. WPS
+   * documents no paging or range limit for this list; a PO it leaves out is simply absent.
+   */
+  async findOrders(orders: OrderToRead[]): Promise<Map<string, FoundOrder>> {
+    const found = new Map<string, FoundOrder>();
+    if (orders.length === 0) return found;
+    const { from, to } = orderDateWindow(orders, new Date());
+    const ymd = (d: Date) => d.toISOString().slice(0, 10).replace(/-/g, '');
+    const res = await this.http.send({
+      method: 'GET',
+      path: '/orders',
+      searchParams: { from_date: ymd(from), to_date: ymd(to) },
+      timeoutMs: this.readTimeout,
+    });
+    if (res.status < 200 || res.status >= 300) this.fail('find', res);
+    const list = res.json<any>()?.data;
+    if (!Array.isArray(list)) {
+      throw new ExternalCallError('transient', 'upstream_unavailable', 'WPS answered GET /orders with a body that is not a PO list', {
+        target: TARGET,
+        httpStatus: res.status,
+      });
+    }
+    const wanted = new Map(orders.map((o) => [o.poNumber.trim().toUpperCase(), o.poNumber]));
+    for (const po of list) {
+      const key = wanted.get(String(po?.po_number ?? '').trim().toUpperCase());
+      if (key === undefined) continue;
+      const mapped = mapWpsOrder(po, { shipViaCarriers: this.opts.shipViaCarriers });
+      if (mapped) found.set(key, mapped);
+    }
+    return found;
   }
 
   async placeOrder(order: PurchaseOrderRequest): Promise<PlacedOrder> {
