@@ -6,12 +6,19 @@ import { upstreamUrlPolicy } from './src/connections';
 import { createSql } from './src/db';
 import { migrate } from './src/db/migrate';
 import { ensureCallLogRetentionSchedule } from './src/maintenance-schedule';
+import { freeLoopbackPort, sdkPrometheusTelemetry, startMetricsServer } from './src/metrics-server';
 import { connectClient, tlsFromEnv } from './src/temporal';
 import { createDropshipWorker } from './src/worker-runtime';
+import { jsonLogFunction } from './src/worker-log';
 
 async function main() {
   const config = loadConfigOrExit();
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'INFO') });
+  // The SDK's metrics go to a loopback port of their own; our /metrics serves them with ours.
+  const sdkMetrics = config.metrics.port ? sdkPrometheusTelemetry(await freeLoopbackPort()) : undefined;
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'INFO', jsonLogFunction),
+    ...(sdkMetrics ? { telemetryOptions: sdkMetrics.telemetryOptions } : {}),
+  });
   await migrate(config.databaseUrl, (m) => console.log(`[worker] ${m}`));
   const sql = createSql(config.databaseUrl);
   const connection = await NativeConnection.connect({
@@ -32,11 +39,20 @@ async function main() {
     urlPolicy: upstreamUrlPolicy(config),
     client,
   });
+  // A port already taken (a second worker on the same host) costs the metrics, not the worker.
+  const metrics = sdkMetrics
+    ? await startMetricsServer({ ...config.metrics, sdkMetricsUrl: sdkMetrics.url }).catch((err: Error) => {
+        console.warn(`[worker] /metrics not served on ${config.metrics.host}:${config.metrics.port} (${err.message}); set METRICS_PORT to a free port`);
+        return undefined;
+      })
+    : undefined;
+  if (metrics) console.log(`[worker] metrics at ${metrics.url}`);
   console.log(`[worker] polling task queue "${config.temporal.taskQueue}" on ${config.temporal.address} (${config.temporal.namespace})`);
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (the SDK installs the handlers).
   try {
     await worker.run();
   } finally {
+    await metrics?.close();
     await clientConnection.close();
     await connection.close();
     await sql.end({ timeout: 5 });

@@ -10,6 +10,7 @@ import type { Sql } from '../src/db';
 import type { CancelOutcome, DistributorAdapter, DistributorShipment, StockLevel } from '../src/distributors/types';
 import { ExternalCallError, isExternalCallError, retryDelayMs } from '../src/external-errors';
 import type { HttpClientFactory } from '../src/http';
+import { observeConfirmToAck, purchaseOrdersPlaced, purchaseOrdersRefused, recordUpload } from '../src/metrics';
 import type { UrlPolicy } from '../src/outbound';
 import { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED } from '../workflows/messages';
 import type {
@@ -307,9 +308,11 @@ export function createActivities(deps: ActivityDeps) {
             const found = async () => {
               const existing = await adapter.findOrder(input.poNumber, { distributorOrderId: (claim.distributor_order_id as string | null) ?? undefined });
               if (!existing) return undefined;
-              log.info('PO already at distributor; not re-sending', { poNumber: input.poNumber });
+              log.info('PO already at distributor; not re-sending', { distributor: input.distributor, distributorOrderId: existing.distributorOrderId });
               await sql`UPDATE purchase_orders SET distributor_order_id = COALESCE(distributor_order_id, ${existing.distributorOrderId}) WHERE po_number = ${input.poNumber}`;
               await recordAttempt(input.poNumber, 'found_existing');
+              purchaseOrdersPlaced.inc({ distributor: input.distributor, via: 'found_existing' });
+              await observeConfirmToAck(sql, input);
               return { distributorOrderId: existing.distributorOrderId, alreadyPlaced: true, cancellable };
             };
             if (claim.submit_started_at) {
@@ -349,6 +352,9 @@ export function createActivities(deps: ActivityDeps) {
                 await recordAttempt(input.poNumber, 'late_answer', { code: 'stale_attempt', message: `order ${placed.distributorOrderId} acknowledged after the lease lapsed` });
               } else {
                 await recordAttempt(input.poNumber, 'placed');
+                log.info('PO placed', { distributor: input.distributor, distributorOrderId: placed.distributorOrderId });
+                purchaseOrdersPlaced.inc({ distributor: input.distributor, via: 'sent' });
+                await observeConfirmToAck(sql, input);
               }
               return { distributorOrderId: placed.distributorOrderId, alreadyPlaced: false, cancellable };
             } catch (err) {
@@ -363,6 +369,7 @@ export function createActivities(deps: ActivityDeps) {
             const e = isExternalCallError(err) ? { code: err.code, message: err.message } : { code: 'error', message: (err as Error).message };
             const refused = isExternalCallError(err) && err.kind === 'permanent';
             await recordAttempt(input.poNumber, refused ? 'refused' : 'failed', e);
+            if (refused) purchaseOrdersRefused.inc({ distributor: input.distributor, code: e.code });
             // A refusal the distributor gave to a send proves nothing was placed, except a duplicate-PO one.
             const fate: PurchaseOrderFate = !sendMarked || (refused && e.code !== 'duplicate_po') ? 'not_placed' : 'unknown';
             throw asActivityFailure(err, DISTRIBUTOR_REFUSAL, { fate });
@@ -472,10 +479,15 @@ export function createActivities(deps: ActivityDeps) {
           ON CONFLICT (tenant_id, marketplace, marketplace_order_id, tracking_number)
           DO UPDATE SET attempts = marketplace_uploads.attempts + 1, updated_at = now()
           RETURNING status, attempts, fulfillment_id`;
-        if (ledger.status === 'confirmed') return { outcome: 'already_uploaded' as const };
+        if (ledger.status === 'confirmed') {
+          recordUpload(input.marketplace, 'already_uploaded');
+          return { outcome: 'already_uploaded' as const };
+        }
         try {
           const adapter = await marketplaceAdapterFor({ sql, keys: deps.credentialKeys, http }, input.tenantId, input.marketplace);
           if ((ledger.attempts as number) > 1 && (await adapter.hasTracking(input.marketplaceOrderId, input.trackingNumber))) {
+            log.info('tracking was already on the marketplace', { marketplace: input.marketplace, trackingNumber: input.trackingNumber });
+            recordUpload(input.marketplace, 'already_uploaded', input.shippedAt);
             return { outcome: 'already_uploaded' as const };
           }
           const r = await adapter.uploadTracking({
@@ -493,8 +505,11 @@ export function createActivities(deps: ActivityDeps) {
                       WHERE tenant_id = ${input.tenantId} AND marketplace = ${input.marketplace}
                         AND marketplace_order_id = ${input.marketplaceOrderId} AND tracking_number = ${input.trackingNumber}`;
           }
+          log.info('tracking uploaded', { marketplace: input.marketplace, trackingNumber: input.trackingNumber, outcome: r.outcome });
+          recordUpload(input.marketplace, r.outcome, input.shippedAt);
           return { outcome: r.outcome };
         } catch (err) {
+          recordUpload(input.marketplace, isExternalCallError(err) && err.kind === 'permanent' ? 'refused' : 'failed');
           throw asActivityFailure(err, UPLOAD_REFUSED);
         }
       });

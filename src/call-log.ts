@@ -1,8 +1,10 @@
 // Writes every distributor and marketplace call to external_calls, tagged with the dropship
-// and PO it served. Secrets are already redacted by the HTTP client. The clients it makes share
-// each distributor account's request cap across the cluster (src/rate-limit.ts).
+// and PO it served, and into the call latency and error metrics. Secrets are already redacted by
+// the HTTP client. The clients it makes share each distributor account's request cap across the
+// cluster (src/rate-limit.ts).
 import type { Sql } from './db';
 import { createHttpClientFactory, type CallRecord, type HttpClientFactory, type HttpClientFactoryOptions } from './http';
+import { observeCall } from './metrics';
 import { createPostgresLimiter } from './rate-limit';
 
 export interface CallContext {
@@ -16,11 +18,14 @@ export interface CallLog {
   http: HttpClientFactory;
   /** Waits until every recorded call is in Postgres. */
   flush(): Promise<void>;
+  /** Calls recorded so far. */
+  count(): number;
 }
 
 export function createCallLog(sql: Sql, ctx: CallContext, opts: Omit<HttpClientFactoryOptions, 'limiter'> = {}): CallLog {
   const pending: Promise<unknown>[] = [];
   const write = (r: CallRecord) => {
+    observeCall(r, ctx.operation);
     pending.push(
       sql`INSERT INTO external_calls (tenant_id, pss_order_id, po_number, target, operation, method, url,
             request_body, status, response_body, error, duration_ms, started_at)
@@ -34,5 +39,6 @@ export function createCallLog(sql: Sql, ctx: CallContext, opts: Omit<HttpClientF
     async flush() {
       await Promise.all(pending);
     },
+    count: () => pending.length,
   };
 }

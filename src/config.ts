@@ -41,6 +41,11 @@ const envSchema = z.object({
   ALLOWED_UPSTREAM_ORIGINS: z.string().optional(),
   DATA_DIR: z.string().default('.data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** The worker's /metrics port; 0 switches the worker's metrics (ours and the SDK's) off. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535, 'METRICS_PORT must be a port number (0 = off)').default(9464),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** When set, /metrics (API and worker) wants `Authorization: Bearer <token>`; unset, it is open. */
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
 });
 
 export interface CredentialKey {
@@ -67,6 +72,8 @@ export interface Config {
   credentialKeys: CredentialKey[];
   dataDir: string;
   logLevel: string;
+  /** The worker's /metrics (port 0 = off) and the optional scrape token of both processes. */
+  metrics: { host: string; port: number; token?: string };
 }
 
 export class ConfigError extends Error {}
@@ -162,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     credentialKeys: e.CREDENTIALS_KEY ? parseCredentialKeys(e.CREDENTIALS_KEY) : devCredentialKeys(e.DATA_DIR),
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT, token: e.METRICS_TOKEN },
   };
 }
 

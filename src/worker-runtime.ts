@@ -9,6 +9,7 @@ import { createMaintenanceActivities } from '../activities/maintenance';
 import type { CredentialKey } from './config';
 import type { Sql } from './db';
 import type { UrlPolicy } from './outbound';
+import { activityLogContext } from './worker-log';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -45,6 +46,7 @@ export async function createDropshipWorker(opts: {
       ...createFeedActivities({ sql: opts.sql, credentialKeys: opts.credentialKeys, urlPolicy: opts.urlPolicy, client: opts.client }),
     },
     ...(opts.identity ? { identity: opts.identity } : {}),
+    interceptors: { activity: [activityLogContext] },
     // Each activity does a few HTTP calls; this bounds concurrent calls per worker process.
     maxConcurrentActivityTaskExecutions: 50,
   });

@@ -17,6 +17,7 @@ import { catalogRoutes } from './routes/catalog';
 import { connectionRoutes } from './routes/connections';
 import { dropshipRoutes } from './routes/dropships';
 import { feedRoutes } from './routes/feeds';
+import { metricsRoutes } from './routes/metrics';
 import { purchaseOrderRoutes } from './routes/purchase-orders';
 
 export interface AppDeps {
@@ -97,5 +98,6 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
   await app.register(feedRoutes);
   await app.register(dropshipRoutes);
   await app.register(purchaseOrderRoutes);
+  await app.register(metricsRoutes);
   return app;
 }

@@ -8,15 +8,37 @@ import type { Config } from '../../src/config';
 import { upstreamUrlPolicy } from '../../src/connections';
 import { createSql, type Sql } from '../../src/db';
 import { distributorSimulators, marketplaceSimulators, type RunnableSimulator } from '../../src/simulators/registry';
+import { freeLoopbackPort, sdkPrometheusTelemetry } from '../../src/metrics-server';
 import { createDropshipWorker } from '../../src/worker-runtime';
+import { jsonLogLine } from '../../src/worker-log';
 import { DEMO_CATALOG, DEMO_CREDENTIALS, seedSimulators } from '../../src/dev/demo';
 
+const workerLogListeners = new Set<(line: string) => void>();
+/** Calls `fn` with each worker log line (JSON, INFO and up) until the returned function is called. */
+export function onWorkerLog(fn: (line: string) => void): () => void {
+  workerLogListeners.add(fn);
+  return () => workerLogListeners.delete(fn);
+}
+
+/** The Temporal SDK's own Prometheus endpoint, when the first Stack of the file asked for `sdkMetrics`. */
+export let sdkMetricsUrl: string | undefined;
+
 let runtimeInstalled = false;
-function quietRuntime() {
+async function quietRuntime(sdkMetrics: boolean) {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const sdk = sdkMetrics ? sdkPrometheusTelemetry(await freeLoopbackPort()) : undefined;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({
+      // INFO reaches the listeners; only WARN and up is printed
+      logger: new DefaultLogger('INFO', (entry) => {
+        const line = jsonLogLine(entry);
+        for (const fn of workerLogListeners) fn(line);
+        if (entry.level === 'WARN' || entry.level === 'ERROR') process.stderr.write(line);
+      }),
+      ...(sdk ? { telemetryOptions: sdk.telemetryOptions } : {}),
+    });
+    sdkMetricsUrl = sdk?.url;
   } catch {
     // already installed by another file in this process
   }
@@ -33,6 +55,8 @@ export interface StackOptions {
   trackingOverdueMs?: number;
   /** Start no in-process worker (the crash test runs workers as child processes). */
   noWorker?: boolean;
+  /** Export the Temporal SDK's metrics (see sdkMetricsUrl); only the first Stack of a file decides. */
+  sdkMetrics?: boolean;
 }
 
 export interface ApiResponse<T = any> {
@@ -55,7 +79,7 @@ export class Stack {
   constructor(readonly opts: StackOptions = {}) {}
 
   async start(): Promise<this> {
-    quietRuntime();
+    await quietRuntime(!!this.opts.sdkMetrics);
     const taskQueue = `test-${randomUUID()}`;
     this.config = {
       appEnv: 'development',
@@ -71,6 +95,7 @@ export class Stack {
       credentialKeys: TEST_KEYS,
       dataDir: '.data/test-run',
       logLevel: 'warn',
+      metrics: { host: '127.0.0.1', port: 0 },
     };
     this.sql = createSql(this.config.databaseUrl, { max: 5 });
     for (const [code, s] of Object.entries({ ...distributorSimulators, ...marketplaceSimulators })) {

@@ -31,6 +31,7 @@ import {
 import { marketplaceModule } from '../../marketplaces/registry';
 import { cancelUpdate, confirmUpdate, dropshipWorkflowId, retryUploadsUpdate } from '../../../workflows/messages';
 import type { DropshipInput, DropshipView } from '../../../workflows/types';
+import { dropshipLogContext } from '../log-context';
 import { createdAtKey, olderThan, pageOf } from '../paging';
 
 const Params = z.object({ pssOrderId: PssOrderId });
@@ -44,6 +45,8 @@ interface DropshipRow {
 
 export async function dropshipRoutes(app: ZodApp) {
   const { sql, config, temporal } = app.deps;
+  // every request about one dropship logs its workflow id and order id
+  app.addHook('preHandler', dropshipLogContext);
 
   async function existing(tenantId: string, pssOrderId: string): Promise<DropshipRow | undefined> {
     const [row] = await sql`SELECT request_hash, status, workflow_input, view FROM dropships WHERE tenant_id = ${tenantId} AND pss_order_id = ${pssOrderId}`;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ZodApp } from '../app';
 import { tenantOf } from '../auth';
 import { ApiError, conflict, notFound } from '../errors';
+import { bindLogContext, dropshipContext, purchaseOrderLogContext } from '../log-context';
 import { createdAtKey, olderThan, pageOf } from '../paging';
 import { ErrorBody, PurchaseOrderListResponse, PurchaseOrderQuery, PurchaseOrderResponse, RetryBody } from '../schemas';
 import { distributorModule } from '../../distributors/registry';
@@ -12,6 +13,8 @@ const iso = (v: unknown) => new Date(v as string).toISOString();
 
 export async function purchaseOrderRoutes(app: ZodApp) {
   const { sql, temporal } = app.deps;
+  // every request about one PO logs its PO number (and, once read, its dropship's workflow and order id)
+  app.addHook('preHandler', purchaseOrderLogContext);
 
   app.get(
     '/v1/purchase-orders',
@@ -63,10 +66,11 @@ export async function purchaseOrderRoutes(app: ZodApp) {
         response: { 200: PurchaseOrderResponse, 401: ErrorBody, 404: ErrorBody },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const t = tenantOf(req);
       const [po] = await sql`SELECT * FROM purchase_orders WHERE po_number = ${req.params.poNumber} AND tenant_id = ${t.id}`;
       if (!po) throw notFound(`Purchase order ${req.params.poNumber}`);
+      bindLogContext(req, reply, dropshipContext(t.id, po.pss_order_id as string));
       const [lines, shipments, attempts] = await Promise.all([
         sql`SELECT line_id, sku, distributor_sku, quantity, shipped_quantity FROM purchase_order_lines WHERE po_number = ${po.po_number} ORDER BY line_id`,
         sql`SELECT * FROM shipments WHERE po_number = ${po.po_number} ORDER BY shipped_at, tracking_number`,
@@ -131,6 +135,7 @@ export async function purchaseOrderRoutes(app: ZodApp) {
       const t = tenantOf(req);
       const [po] = await sql`SELECT po_number, pss_order_id, distributor FROM purchase_orders WHERE po_number = ${req.params.poNumber} AND tenant_id = ${t.id}`;
       if (!po) throw notFound(`Purchase order ${req.params.poNumber}`);
+      bindLogContext(req, reply, dropshipContext(t.id, po.pss_order_id as string));
       const target = req.body?.distributor ?? (po.distributor as string);
       if (!distributorModule(target)) {
         throw new ApiError(400, 'validation_failed', `distributor "${target}" is not supported`, [{ path: 'body.distributor', message: 'unsupported distributor' }]);
