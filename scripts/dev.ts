@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import { migrate } from '../src/db/migrate';
 import { startDevServer, waitForTemporal, findTemporalCli, type DevServer } from '../src/dev/temporal-server';
-import { seedDemo } from '../src/dev/demo';
+import { seedDemo, SIM } from '../src/dev/demo';
 
 const ROOT = resolve(__dirname, '..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -52,6 +52,7 @@ async function main() {
   const env: NodeJS.ProcessEnv = { ...process.env };
   env.TRACKING_POLL_INTERVAL ??= '15s'; // the demo wants tracking within seconds; production default is 30m
   env.DATA_DIR ??= '.data';
+  env.METRICS_PORT ??= '9464';
   mkdirSync(resolve(ROOT, env.DATA_DIR), { recursive: true });
   env.ADMIN_API_KEY = adminKey(resolve(ROOT, env.DATA_DIR));
   let config;
@@ -129,6 +130,7 @@ async function main() {
   console.log(`
 ──────────────────────────────────────────────────────────────────────────────
  Dropship engine is running
+   Dealer screens ${api}/app/   (sign in with the demo API key)
    API            ${api}
    API docs       ${api}/docs
    Temporal UI    ${ui}   (search: DropshipOrderId="${demo.pssOrderId}")
@@ -138,10 +140,13 @@ async function main() {
    Simulators     WPS :4101  Parts Unlimited :4102  Tucker :4103  Automatic :4104
                   eBay :4201  Amazon :4202  Walmart :4203  Shopify :4204
    Tracking poll  every ${env.TRACKING_POLL_INTERVAL}
+   Metrics        ${api}/metrics (API server)   http://127.0.0.1:${env.METRICS_PORT}/metrics (worker)
 
- Start the demo dropship (two lines → two distributors → two POs):
-   curl -s -X POST ${api}/v1/dropships -H "Authorization: Bearer ${demo.apiKey}" \\
-        -H 'content-type: application/json' -d @${demo.bodyFile}
+ The demo dropship ${demo.pssOrderId} (two lines → two distributors → two POs) is ${demo.demoStatus}:
+ open ${api}/app/#/dropships/${demo.pssOrderId}, swap a line if you like, and Confirm. Then ship at the simulators:
+   curl -s -X POST ${SIM.wps}/__control/orders/${demo.wpsPo}/ship -H 'content-type: application/json' -d '{"carrier":"UP2D","trackingNumber":"1Z999AA10123456784"}'
+   curl -s -X POST ${SIM['tucker-rocky']}/__control/orders/${demo.tuckerPo}/ship -H 'content-type: application/json' -d '{"carrier":"FEDEX","trackingNumber":"612999000000001"}'
+ and the tracking appears on the page within one poll.
 
  Then, step by step: ${demo.walkthroughFile}
 ──────────────────────────────────────────────────────────────────────────────`);

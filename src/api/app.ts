@@ -13,6 +13,7 @@ import { authPlugin } from './auth';
 import { errorsPlugin } from './errors';
 import { answerFrameworkError, strictInputPlugin } from './strict-input';
 import { adminRoutes } from './routes/admin';
+import { appRoutes } from './routes/app';
 import { catalogRoutes } from './routes/catalog';
 import { connectionRoutes } from './routes/connections';
 import { dropshipRoutes } from './routes/dropships';
@@ -99,5 +100,6 @@ export async function buildApp(deps: AppDeps, opts: { logger?: boolean | object 
   await app.register(dropshipRoutes);
   await app.register(purchaseOrderRoutes);
   await app.register(metricsRoutes);
+  await app.register(appRoutes);
   return app;
 }

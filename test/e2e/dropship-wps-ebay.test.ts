@@ -57,7 +57,8 @@ describe('a dropship from WPS to eBay', () => {
     expect(await described.staticDetails()).toContain('HELMET-BELL-QUALIFIER-M × 1: default wps 72-0500M');
     expect(await described.staticDetails()).not.toContain(body.shipTo.address1);
     const currentDetails = async () => ((await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata')).currentDetails);
-    expect(await currentDetails()).toMatch(new RegExp(`\\*\\*Waiting for\\*\\* wps to ship ${po.poNumber} \\(next tracking check `));
+    // (the next check's time is left out while a read is going)
+    expect(await currentDetails()).toContain(`**Waiting for** wps to ship ${po.poNumber}`);
     expect(await currentDetails()).toContain(`- ${po.poNumber} · wps · submitted`);
 
     const list = await stack.api('GET', `/v1/purchase-orders?pssOrderId=${pssOrderId}`, undefined, key);
