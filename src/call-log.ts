@@ -22,7 +22,10 @@ export interface CallLog {
   count(): number;
 }
 
-export function createCallLog(sql: Sql, ctx: CallContext, opts: Omit<HttpClientFactoryOptions, 'limiter'> = {}): CallLog {
+/** Operations nobody waits on: they take their turn after orders in the account's request budget. */
+const BACKGROUND_READS = new Set(['tracking', 'tracking_account', 'live_stock']);
+
+export function createCallLog(sql: Sql, ctx: CallContext, opts: Omit<HttpClientFactoryOptions, 'limiter' | 'priority'> = {}): CallLog {
   const pending: Promise<unknown>[] = [];
   const write = (r: CallRecord) => {
     observeCall(r, ctx.operation);
@@ -35,7 +38,11 @@ export function createCallLog(sql: Sql, ctx: CallContext, opts: Omit<HttpClientF
     );
   };
   return {
-    http: createHttpClientFactory(write, { ...opts, limiter: createPostgresLimiter(sql) }),
+    http: createHttpClientFactory(write, {
+      ...opts,
+      limiter: createPostgresLimiter(sql),
+      priority: ctx.operation && BACKGROUND_READS.has(ctx.operation) ? 'read' : 'order',
+    }),
     async flush() {
       await Promise.all(pending);
     },

@@ -76,9 +76,15 @@ export interface HttpClientOptions {
 
 export type HttpClientFactory = (opts: HttpClientOptions) => HttpClient;
 
+/**
+ * Whose turn it is in an account's request budget: orders (and the lookups and cancels people
+ * wait for) before background reads (tracking, live stock), so a burst of reads never delays one.
+ */
+export type RequestPriority = 'order' | 'read';
+
 /** Waits until one more request under `key` fits in `perSecond`. */
 export interface RequestLimiter {
-  acquire(key: string, perSecond: number): Promise<void>;
+  acquire(key: string, perSecond: number, priority?: RequestPriority): Promise<void>;
 }
 
 export interface HttpClientFactoryOptions {
@@ -86,6 +92,8 @@ export interface HttpClientFactoryOptions {
   timeoutCapMs?: number;
   /** Replaces the in-process token bucket for `rateLimit` (e.g. one shared through Postgres). */
   limiter?: RequestLimiter;
+  /** The turn these requests take in their account's budget (default `order`). */
+  priority?: RequestPriority;
   /** Aborts every request of every client this factory makes (e.g. the activity's cancellation). */
   signal?: AbortSignal;
   /**
@@ -249,7 +257,7 @@ export function createHttpClientFactory(recorder?: CallRecorder, factoryOpts: Ht
           );
         }
         if (signals.some((s) => s.aborted)) throw notSent('the caller gave up before it was sent');
-        if (opts.rateLimit) await limiter.acquire(opts.rateLimit.key, opts.rateLimit.perSecond);
+        if (opts.rateLimit) await limiter.acquire(opts.rateLimit.key, opts.rateLimit.perSecond, factoryOpts.priority);
         if (signals.some((s) => s.aborted)) throw notSent('the caller gave up while it waited for the rate limit');
 
         let tooLarge = false;

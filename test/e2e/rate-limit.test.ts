@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createCallLog } from '../../src/call-log';
 import { createSql, type Sql } from '../../src/db';
 import { createAutomaticAdapter } from '../../src/distributors/automatic';
-import { createPostgresLimiter } from '../../src/rate-limit';
+import { createPostgresLimiter, readReserve } from '../../src/rate-limit';
 import { createAutomaticSimulator, type AutomaticSimulator } from '../../src/simulators/automatic';
 
 const RATE = 5; // per second; the bucket holds one second of requests
@@ -98,4 +98,22 @@ describe('the call log’s HTTP clients', () => {
     // The last call took a token: a bucket never holds more than its capacity.
     expect(added[0].tokens).toBeLessThanOrEqual(CAPACITY - 1);
   });
+});
+
+test("orders go before background reads in an account's budget", async () => {
+  const key = `test:${randomUUID()}`;
+  const limiter = createPostgresLimiter(poolA);
+  expect(readReserve(5)).toBe(2.5);
+  expect(readReserve(1)).toBe(0);
+  // Three tokens left, and a refill clock in the future so none are added while the test runs.
+  await poolA`INSERT INTO rate_limit_buckets (key, tokens, refilled_at, granted) VALUES (${key}, 3, clock_timestamp() + interval '1 hour', true)`;
+  const read = await limiter.tryTake(key, RATE, 'read');
+  expect([read.granted, read.tokens]).toEqual([false, 3]);
+  expect(read.waitMs).toBeGreaterThan(0);
+  const order = await limiter.tryTake(key, RATE, 'order');
+  expect([order.granted, order.tokens]).toEqual([true, 2]);
+  // With the bucket fuller than the reserve, a read takes a token like an order.
+  await poolA`UPDATE rate_limit_buckets SET tokens = 5 WHERE key = ${key}`;
+  const read2 = await limiter.tryTake(key, RATE, 'read');
+  expect([read2.granted, read2.tokens]).toEqual([true, 4]);
 });
