@@ -2,10 +2,12 @@
 // the workflow's state. Built by a factory that receives its clients, so tests and the worker inject
 // their own. Activities report what happened; the workflow decides status and is its single writer.
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { createCallLog, type CallContext } from '../src/call-log';
+import { followAccount } from './tracking';
 import type { CanonicalCarrier } from '../src/carriers';
 import type { CredentialKey } from '../src/config';
-import { distributorAdapterFor, marketplaceAdapterFor } from '../src/connections';
+import { distributorAdapterFor, marketplaceAdapterFor, OpenedConnectionCache } from '../src/connections';
 import type { Sql } from '../src/db';
 import type { CancelOutcome, DistributorAdapter, DistributorShipment, StockLevel } from '../src/distributors/types';
 import { ExternalCallError, isExternalCallError, retryDelayMs } from '../src/external-errors';
@@ -39,6 +41,10 @@ export interface ActivityDeps {
   /** Where upstream calls may go (src/outbound.ts); checked before every request. */
   urlPolicy?: UrlPolicy;
   liveStockCache?: LiveStockCache;
+  /** Opened credentials kept briefly, instead of reading and decrypting the row on every call. */
+  connectionCache?: OpenedConnectionCache;
+  /** Starts each account's tracking reader (workflows/account-tracking.ts); without one every dropship reads its own POs. */
+  client?: Client;
 }
 
 export const DEFAULT_SEND_LEASE_MS = 90_000;
@@ -55,6 +61,8 @@ export interface PlacePurchaseOrderInput {
   attempt: number;
   shipTo: ShipToAddress;
   lines: PoLine[];
+  /** Set by dropships that take tracking from their account's reader: its read interval. */
+  followAccountEveryMs?: number;
 }
 
 export interface ReadShipmentsInput {
@@ -260,8 +268,24 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
+  const connections = deps.connectionCache ?? new OpenedConnectionCache();
   const distributorFor = (http: HttpClientFactory, tenantId: string, code: string) =>
-    distributorAdapterFor({ sql, keys: deps.credentialKeys, http }, tenantId, code);
+    distributorAdapterFor({ sql, keys: deps.credentialKeys, http, cache: connections }, tenantId, code);
+
+  /**
+   * Hands the PO's tracking to its account's reader. False when there is no client or the reader
+   * could not be reached: the dropship then reads the PO itself at the usual interval.
+   */
+  async function trackByAccount(input: PlacePurchaseOrderInput, intervalMs: number): Promise<boolean> {
+    if (!deps.client) return false;
+    try {
+      await followAccount(deps.client, Context.current().info.taskQueue, { tenantId: input.tenantId, distributor: input.distributor, intervalMs });
+      return true;
+    } catch (err) {
+      log.warn('tracking reader not reached; the dropship reads this PO itself', { distributor: input.distributor, error: (err as Error).message });
+      return false;
+    }
+  }
 
   async function recordAttempt(poNumber: string, outcome: string, error?: PurchaseOrderError) {
     await sql`INSERT INTO purchase_order_attempts (po_number, outcome, error_code, error_message)
@@ -276,13 +300,16 @@ export function createActivities(deps: ActivityDeps) {
      * every later attempt looks the PO up before sending again, so a timeout, a crash or a lost
      * answer never doubles it. A stale attempt's late answer is recorded, never re-sent.
      */
-    async placePurchaseOrder(input: PlacePurchaseOrderInput): Promise<{ distributorOrderId: string; alreadyPlaced: boolean; cancellable: boolean }> {
+    async placePurchaseOrder(
+      input: PlacePurchaseOrderInput,
+    ): Promise<{ distributorOrderId: string; alreadyPlaced: boolean; cancellable: boolean; trackedByAccount?: boolean }> {
       const info = Context.current().info;
       const token = `${info.workflowExecution?.runId ?? 'run'}/${info.activityId}/${info.attempt}`;
       const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'submit' };
       // No upstream call of this attempt may outlive its lease.
       const cap = Math.min(deps.upstreamTimeoutCapMs ?? Number.POSITIVE_INFINITY, leaseMs - LEASE_MARGIN_MS);
-      return withCalls(
+      let batchedTracking = false;
+      const placed = await withCalls(
         ctx,
         async (http) => {
           await sql`INSERT INTO purchase_orders (po_number, tenant_id, pss_order_id, distributor, attempt, status)
@@ -305,6 +332,7 @@ export function createActivities(deps: ActivityDeps) {
           try {
             const adapter = await distributorFor(http, input.tenantId, input.distributor);
             const cancellable = typeof adapter.cancelOrder === 'function';
+            batchedTracking = typeof adapter.findOrders === 'function';
             const found = async () => {
               const existing = await adapter.findOrder(input.poNumber, { distributorOrderId: (claim.distributor_order_id as string | null) ?? undefined });
               if (!existing) return undefined;
@@ -379,6 +407,7 @@ export function createActivities(deps: ActivityDeps) {
         },
         cap,
       );
+      return { ...placed, ...(input.followAccountEveryMs !== undefined ? { trackedByAccount: batchedTracking && (await trackByAccount(input, input.followAccountEveryMs)) } : {}) };
     },
 
     /** Read-only: does an order exist at the distributor under this PO? Asked before a swap or a cancel of a PO whose fate is unknown. */
@@ -484,7 +513,7 @@ export function createActivities(deps: ActivityDeps) {
           return { outcome: 'already_uploaded' as const };
         }
         try {
-          const adapter = await marketplaceAdapterFor({ sql, keys: deps.credentialKeys, http }, input.tenantId, input.marketplace);
+          const adapter = await marketplaceAdapterFor({ sql, keys: deps.credentialKeys, http, cache: connections }, input.tenantId, input.marketplace);
           if ((ledger.attempts as number) > 1 && (await adapter.hasTracking(input.marketplaceOrderId, input.trackingNumber))) {
             log.info('tracking was already on the marketplace', { marketplace: input.marketplace, trackingNumber: input.trackingNumber });
             recordUpload(input.marketplace, 'already_uploaded', input.shippedAt);

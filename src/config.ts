@@ -32,6 +32,7 @@ const envSchema = z.object({
   TRACKING_POLL_INTERVAL: duration('TRACKING_POLL_INTERVAL', '30m'),
   CONFIRMATION_TIMEOUT: duration('CONFIRMATION_TIMEOUT', '7d'),
   TRACKING_OVERDUE: duration('TRACKING_OVERDUE', '30d'),
+  TRACKING_FALLBACK_INTERVAL: duration('TRACKING_FALLBACK_INTERVAL', '6h'),
   CALL_LOG_RETENTION: duration('CALL_LOG_RETENTION', '90d'),
   /** `production` refuses custom upstream hosts and a missing CREDENTIALS_KEY; default follows NODE_ENV. */
   APP_ENV: z.enum(['development', 'production'], 'APP_ENV must be development or production').optional(),
@@ -66,6 +67,8 @@ export interface Config {
   confirmationTimeoutMs: number;
   /** A PO not shipped this long after it was placed waits for a person (`tracking_overdue`). */
   trackingOverdueMs: number;
+  /** How often a dropship still reads a PO that its account's tracking reader follows (a safety net). */
+  trackingFallbackIntervalMs?: number;
   /** Call-log rows older than this are deleted daily. */
   callLogRetentionMs: number;
   /** The first key encrypts; all of them decrypt (rotation). */
@@ -165,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trackingPollIntervalMs: e.TRACKING_POLL_INTERVAL,
     confirmationTimeoutMs: e.CONFIRMATION_TIMEOUT,
     trackingOverdueMs: e.TRACKING_OVERDUE,
+    trackingFallbackIntervalMs: e.TRACKING_FALLBACK_INTERVAL,
     callLogRetentionMs: e.CALL_LOG_RETENTION,
     credentialKeys: e.CREDENTIALS_KEY ? parseCredentialKeys(e.CREDENTIALS_KEY) : devCredentialKeys(e.DATA_DIR),
     dataDir: e.DATA_DIR,

@@ -62,13 +62,62 @@ export async function listConnections(sql: Sql, kind: ConnectionKind, tenantId: 
   return rows.map(toRow);
 }
 
+interface OpenedConnection {
+  creds: unknown;
+  baseUrl?: string;
+  updatedAt: string;
+}
+
+/**
+ * Opened credentials kept briefly in one process, so a worker does not read and decrypt the row
+ * for every distributor or marketplace call. New credentials saved by the dealer are used within
+ * `ttlMs`, at once when the upstream refuses the cached ones (see forget). A missing or disabled
+ * connection is never cached, so one added now is found at once.
+ */
+export class OpenedConnectionCache {
+  private entries = new Map<string, { value: OpenedConnection; at: number }>();
+  constructor(
+    private readonly ttlMs = 30_000,
+    private readonly now = () => Date.now(),
+  ) {}
+
+  private key(kind: ConnectionKind, tenantId: string, code: string) {
+    return `${kind}\u0000${tenantId}\u0000${code}`;
+  }
+
+  async get(kind: ConnectionKind, tenantId: string, code: string, load: () => Promise<OpenedConnection | undefined>) {
+    const key = this.key(kind, tenantId, code);
+    const hit = this.entries.get(key);
+    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
+    const value = await load();
+    if (value) this.entries.set(key, { value, at: this.now() });
+    else this.entries.delete(key);
+    if (this.entries.size > 10_000) for (const [k, e] of this.entries) if (this.now() - e.at >= this.ttlMs) this.entries.delete(k);
+    return value;
+  }
+
+  forget(kind: ConnectionKind, tenantId: string, code: string) {
+    this.entries.delete(this.key(kind, tenantId, code));
+  }
+}
+
 async function loadCredentials(
+  deps: Omit<AdapterDeps, 'http'>,
+  kind: ConnectionKind,
+  tenantId: string,
+  code: string,
+): Promise<OpenedConnection | undefined> {
+  const open = () => openCredentials(deps.sql, deps.keys, kind, tenantId, code);
+  return deps.cache ? deps.cache.get(kind, tenantId, code, open) : open();
+}
+
+async function openCredentials(
   sql: Sql,
   keys: CredentialKey[],
   kind: ConnectionKind,
   tenantId: string,
   code: string,
-): Promise<{ creds: unknown; baseUrl?: string; updatedAt: string } | undefined> {
+): Promise<OpenedConnection | undefined> {
   const [row] = await sql`
     SELECT secret, key_id, base_url, updated_at::text AS updated_at FROM connections
     WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND enabled`;
@@ -98,9 +147,10 @@ export function credentialStrings(creds: unknown): string[] {
  * cancel the distributor refused), redacted: upstream text is copied into what dealers read and
  * into Temporal history, and an upstream may echo a key back.
  */
-export function withRedactedErrors<A extends object>(adapter: A, secrets: string[]): A {
+export function withRedactedErrors<A extends object>(adapter: A, secrets: string[], onError?: (err: ExternalCallError) => void): A {
   const cleanError = (err: unknown): unknown => {
     if (!isExternalCallError(err)) return err;
+    onError?.(err);
     const details = Object.fromEntries(Object.entries(err.details).map(([k, v]) => [k, typeof v === 'string' ? redact(v, secrets) : v]));
     return new ExternalCallError(err.kind, err.code, redact(err.message, secrets), details);
   };
@@ -129,8 +179,16 @@ export function createAdapter<M extends DistributorModule<any> | MarketplaceModu
   mod: M,
   creds: unknown,
   ctx: { baseUrl?: string; http: HttpClientFactory; tokens?: AccessTokenSource },
+  onError?: (err: ExternalCallError) => void,
 ): ReturnType<M['create']> {
-  return withRedactedErrors(mod.create(creds, ctx), credentialStrings(creds)) as ReturnType<M['create']>;
+  return withRedactedErrors(mod.create(creds, ctx), credentialStrings(creds), onError) as ReturnType<M['create']>;
+}
+
+/** Drops cached credentials the upstream refused, so the next call reads what the dealer saved since. */
+function forgetRefused(deps: Omit<AdapterDeps, 'http'>, kind: ConnectionKind, tenantId: string, code: string) {
+  return (err: ExternalCallError) => {
+    if (err.code === 'credentials_rejected') deps.cache?.forget(kind, tenantId, code);
+  };
 }
 
 /**
@@ -157,13 +215,15 @@ export interface AdapterDeps {
   sql: Sql;
   keys: CredentialKey[];
   http: HttpClientFactory;
+  /** The worker's cache of opened credentials; without it every call reads the row. */
+  cache?: OpenedConnectionCache;
 }
 
 /** The module and opened credentials of a dealer's enabled distributor connection. */
 async function distributorConnection(deps: Omit<AdapterDeps, 'http'>, tenantId: string, code: string, nextStep: string) {
   const mod = distributorModule(code);
   if (!mod) throw new ExternalCallError('permanent', 'invalid_request', `Distributor "${code}" is not supported`);
-  const loaded = await loadCredentials(deps.sql, deps.keys, 'distributor', tenantId, code);
+  const loaded = await loadCredentials(deps, 'distributor', tenantId, code);
   if (!loaded) {
     throw new ExternalCallError(
       'permanent',
@@ -176,7 +236,7 @@ async function distributorConnection(deps: Omit<AdapterDeps, 'http'>, tenantId: 
 
 export async function distributorAdapterFor(deps: AdapterDeps, tenantId: string, code: string): Promise<DistributorAdapter> {
   const { mod, creds, baseUrl } = await distributorConnection(deps, tenantId, code, 'retry');
-  return createAdapter(mod, creds, { baseUrl, http: deps.http });
+  return createAdapter(mod, creds, { baseUrl, http: deps.http }, forgetRefused(deps, 'distributor', tenantId, code));
 }
 
 /**
@@ -199,7 +259,7 @@ export async function distributorFeedFor(deps: Omit<AdapterDeps, 'http'>, tenant
 export async function marketplaceAdapterFor(deps: AdapterDeps, tenantId: string, code: string): Promise<MarketplaceAdapter> {
   const mod = marketplaceModule(code);
   if (!mod) throw new ExternalCallError('permanent', 'invalid_request', `Marketplace "${code}" is not supported`);
-  const loaded = await loadCredentials(deps.sql, deps.keys, 'marketplace', tenantId, code);
+  const loaded = await loadCredentials(deps, 'marketplace', tenantId, code);
   if (!loaded) {
     throw new ExternalCallError(
       'permanent',
@@ -210,5 +270,5 @@ export async function marketplaceAdapterFor(deps: AdapterDeps, tenantId: string,
   const ctx = { baseUrl: loaded.baseUrl, http: deps.http };
   const mint = minterFor(mod, loaded.creds, ctx);
   const tokens = mint && createTokenSource({ sql: deps.sql, keys: deps.keys, tenantId, code, connectionUpdatedAt: loaded.updatedAt, mint });
-  return createAdapter(mod, loaded.creds, { ...ctx, ...(tokens ? { tokens } : {}) });
+  return createAdapter(mod, loaded.creds, { ...ctx, ...(tokens ? { tokens } : {}) }, forgetRefused(deps, 'marketplace', tenantId, code));
 }

@@ -132,6 +132,7 @@ export function dropshipInput(config: Config, tenantId: string, body: CreateDrop
     confirmationTimeoutMs: config.confirmationTimeoutMs,
     trackingPollIntervalMs: config.trackingPollIntervalMs,
     trackingOverdueMs: config.trackingOverdueMs,
+    ...(config.trackingFallbackIntervalMs ? { trackingFallbackIntervalMs: config.trackingFallbackIntervalMs } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-// Builds the Temporal worker: the bundled workflows (dropships, feed imports, maintenance) plus the activities with their
+// Builds the Temporal worker: the bundled workflows (dropships, tracking readers, feed imports, maintenance) plus the activities with their
 // clients. Used by worker.ts and by the tests, so both run the same wiring.
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
@@ -6,6 +6,8 @@ import { createActivities } from '../activities';
 import { createFeedActivities } from '../activities/feeds';
 import { createLegacyActivities } from '../activities/legacy';
 import { createMaintenanceActivities } from '../activities/maintenance';
+import { createTrackingActivities } from '../activities/tracking';
+import { OpenedConnectionCache } from './connections';
 import type { CredentialKey } from './config';
 import type { Sql } from './db';
 import type { UrlPolicy } from './outbound';
@@ -24,15 +26,19 @@ export async function createDropshipWorker(opts: {
   upstreamTimeoutCapMs?: number;
   sendLeaseMs?: number;
   urlPolicy?: UrlPolicy;
-  /** Lets feed imports report progress to their workflow's query. */
+  /** Lets feed imports report progress to their workflow's query, and places start each account's tracking reader. */
   client?: Client;
 }): Promise<Worker> {
+  // One cache of opened credentials for every activity of this worker.
+  const connectionCache = new OpenedConnectionCache();
   const activities = createActivities({
     sql: opts.sql,
     credentialKeys: opts.credentialKeys,
     upstreamTimeoutCapMs: opts.upstreamTimeoutCapMs,
     sendLeaseMs: opts.sendLeaseMs,
     urlPolicy: opts.urlPolicy,
+    connectionCache,
+    client: opts.client,
   });
   return Worker.create({
     connection: opts.connection,
@@ -44,6 +50,16 @@ export async function createDropshipWorker(opts: {
       ...createLegacyActivities(opts.sql, activities),
       ...createMaintenanceActivities({ sql: opts.sql }),
       ...createFeedActivities({ sql: opts.sql, credentialKeys: opts.credentialKeys, urlPolicy: opts.urlPolicy, client: opts.client }),
+      ...(opts.client
+        ? createTrackingActivities({
+            sql: opts.sql,
+            credentialKeys: opts.credentialKeys,
+            urlPolicy: opts.urlPolicy,
+            client: opts.client,
+            connectionCache,
+            upstreamTimeoutCapMs: opts.upstreamTimeoutCapMs,
+          })
+        : {}),
     },
     ...(opts.identity ? { identity: opts.identity } : {}),
     interceptors: { activity: [activityLogContext] },

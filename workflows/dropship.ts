@@ -38,6 +38,8 @@ import {
   cancelUpdate,
   checkTrackingSignal,
   confirmUpdate,
+  shipmentsFoundSignal,
+  type ShipmentsFound,
   retryPurchaseOrderUpdate,
   retryUploadsUpdate,
   SA,
@@ -64,6 +66,10 @@ export const PHASED_WORKFLOW_PATCH = 'dropship-phases-and-updates';
 export const DEFAULT_TRACKING_OVERDUE_MS = 30 * 24 * 3600_000;
 /** Marks runs that ask the distributors for live stock while awaiting confirmation. */
 export const LIVE_STOCK_PATCH = 'live-stock-before-confirm';
+/** Marks runs whose POs are followed by their account's tracking reader (workflows/account-tracking.ts). */
+export const ACCOUNT_TRACKING_PATCH = 'tracking-per-account';
+/** How often a dropship still reads a PO its account's reader follows: a safety net, not the path. */
+export const DEFAULT_TRACKING_FALLBACK_MS = 6 * 3600_000;
 
 /** Workflow time (Temporal replaces Date inside workflows with the deterministic clock). */
 function now(): string {
@@ -104,6 +110,8 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   const retries: Pending<RetryRequest>[] = [];
   let uploadRetry: Pending<{ requestedBy?: string }> | undefined;
   let checkTrackingNow = false;
+  /** What the account's tracking reader found, waiting for the main loop. */
+  const found: ShipmentsFound[] = [];
   const submitting = new Set<string>();
   const uploading = new Set<UploadState>();
   let tracking: Promise<void> | undefined;
@@ -159,8 +167,16 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   setHandler(checkTrackingSignal, () => {
     checkTrackingNow = true;
   });
+  setHandler(shipmentsFoundSignal, (f) => {
+    found.push(f);
+  });
 
   const hasOpen = () => state.purchaseOrders.some((p) => p.status === 'submitted' || p.status === 'partially_shipped');
+  /** The usual interval, or only the safety net once every open PO is followed by its account's reader. */
+  const pollInterval = () => {
+    const open = state.purchaseOrders.filter((p) => p.status === 'submitted' || p.status === 'partially_shipped');
+    return open.length > 0 && open.every((p) => p.trackedByAccount) ? (input.trackingFallbackIntervalMs ?? DEFAULT_TRACKING_FALLBACK_MS) : input.trackingPollIntervalMs;
+  };
 
   // Search attributes, the Web UI's details and the Postgres mirror follow every change of state.
   let lastAttributes = '';
@@ -288,8 +304,14 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         attempt: po.attempt,
         shipTo: input.shipTo,
         lines: po.lines,
+        ...(patched(ACCOUNT_TRACKING_PATCH) ? { followAccountEveryMs: input.trackingPollIntervalMs } : {}),
       });
       markPlaced(po, placed.distributorOrderId, placed.cancellable);
+      if (placed.trackedByAccount) {
+        po.trackedByAccount = true;
+        // Its account's reader follows it from now on; this run only keeps the safety net.
+        if (!tracking) nextPollAt = Date.now() + pollInterval();
+      }
       event(
         'po_submitted',
         placed.alreadyPlaced
@@ -335,6 +357,21 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   }
 
   // ---- Phase 3: follow the shipments; every new tracking number is uploaded at once.
+  /** A PO's shipments as its own read or its account's reader found them; a known tracking number is not added twice. */
+  function applyShipments(po: PurchaseOrderState, result: Omit<ShipmentsFound, 'poNumber'>) {
+    if (po.status !== 'submitted' && po.status !== 'partially_shipped') return; // a person acted meanwhile
+    po.shippedQuantities = result.shippedQuantities;
+    po.status = poFullyShipped(po) ? 'shipped' : Object.values(po.shippedQuantities).some((q) => q > 0) ? 'partially_shipped' : 'submitted';
+    po.shipments ??= [];
+    for (const s of result.shipments) {
+      if (po.shipments.some((x) => x.trackingNumber === s.trackingNumber)) continue;
+      po.shipments.push(s);
+      event('shipped', `${po.poNumber}: ${s.carrier} ${s.trackingNumber}`);
+      state.uploads.push({ poNumber: po.poNumber, trackingNumber: s.trackingNumber, carrier: s.carrier, status: 'pending', attempts: 0 });
+    }
+    dirty = true;
+  }
+
   async function pullTracking() {
     for (const po of state.purchaseOrders) {
       if (po.status !== 'submitted' && po.status !== 'partially_shipped') continue;
@@ -352,17 +389,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         event('tracking_unavailable', `Could not pull tracking for ${po.poNumber}: ${refusalOf(err).message}`);
         continue;
       }
-      if (po.status !== 'submitted' && po.status !== 'partially_shipped') continue; // a person acted meanwhile
-      po.shippedQuantities = result.shippedQuantities;
-      po.status = poFullyShipped(po) ? 'shipped' : Object.values(po.shippedQuantities).some((q) => q > 0) ? 'partially_shipped' : 'submitted';
-      po.shipments ??= [];
-      for (const s of result.shipments) {
-        if (po.shipments.some((x) => x.trackingNumber === s.trackingNumber)) continue;
-        po.shipments.push(s);
-        event('shipped', `${po.poNumber}: ${s.carrier} ${s.trackingNumber}`);
-        state.uploads.push({ poNumber: po.poNumber, trackingNumber: s.trackingNumber, carrier: s.carrier, status: 'pending', attempts: 0 });
-      }
-      dirty = true;
+      applyShipments(po, result);
     }
     for (const po of overduePurchaseOrders(state, Date.now(), overdueMs)) {
       po.status = 'needs_attention';
@@ -512,7 +539,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     const active = state.purchaseOrders.filter(isActivePo);
     return active.length > 0 && active.every((p) => p.status === 'shipped') && state.uploads.every((u) => u.status === 'confirmed');
   };
-  const idle = () => submitting.size === 0 && uploading.size === 0 && !tracking && !cancelPending && retries.length === 0 && !uploadRetry;
+  const idle = () => submitting.size === 0 && uploading.size === 0 && !tracking && !cancelPending && retries.length === 0 && !uploadRetry && found.length === 0;
 
   // ---- The loop: one step at a time, woken by people, finished work, or the next tracking pull.
   while (state.phase === 'fulfilling' && !state.outcome && !finished()) {
@@ -525,6 +552,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
       (!!cancelPending && !tracking) ||
       retries.length > 0 ||
       !!uploadRetry ||
+      found.length > 0 ||
       pullDue() ||
       (idle() && (finished() || workflowInfo().continueAsNewSuggested));
     if (hasOpen() && !tracking) await condition(wake, Math.max(1, nextPollAt - Date.now()));
@@ -536,6 +564,10 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
       continue;
     }
     while (retries.length) await applyRetry(retries.shift()!);
+    for (const f of found.splice(0)) {
+      const po = state.purchaseOrders.find((p) => p.poNumber === f.poNumber);
+      if (po) applyShipments(po, f);
+    }
     if (uploadRetry) {
       applyUploadRetry(uploadRetry);
       uploadRetry = undefined;
@@ -544,7 +576,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
       checkTrackingNow = false;
       tracking = pullTracking().finally(() => {
         tracking = undefined;
-        nextPollAt = Date.now() + input.trackingPollIntervalMs;
+        nextPollAt = Date.now() + pollInterval();
         dirty = true;
       });
     }

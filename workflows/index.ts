@@ -2,3 +2,4 @@
 export { DropshipWorkflow } from './dropship';
 export { CallLogRetentionWorkflow } from './maintenance';
 export { FeedImportWorkflow } from './feed-import';
+export { AccountTrackingWorkflow } from './account-tracking';

@@ -2,7 +2,7 @@
 // The REST server imports these definitions to update and query; the workflow to handle them.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CancelRequest, ConfirmRequest, DropshipView, RetryRequest, UpdateAnswer } from './types';
+import type { CancelRequest, ConfirmRequest, DropshipView, RetryRequest, ShipmentState, UpdateAnswer } from './types';
 
 /** `dropship:<tenant>:<pssOrderId>` — readable in the Web UI, unique per dealer order. */
 export function dropshipWorkflowId(tenantId: string, pssOrderId: string): string {
@@ -21,6 +21,32 @@ export const retryUploadsUpdate = defineUpdate<UpdateAnswer, [{ requestedBy?: st
 export const checkTrackingSignal = defineSignal('checkTracking');
 
 export const statusQuery = defineQuery<DropshipView>('status');
+
+// ---- Tracking read per dealer account (workflows/account-tracking.ts)
+
+/** `tracking:<tenant>:<distributor>`: the one workflow that reads a dealer account's tracking. */
+export function accountTrackingWorkflowId(tenantId: string, distributor: string): string {
+  return `tracking:${tenantId}:${distributor}`;
+}
+
+export interface AccountTrackingInput {
+  tenantId: string;
+  distributor: string;
+  intervalMs: number;
+  /** Reads in a row that found no open PO; carried across continue-as-new. */
+  idleReads?: number;
+}
+
+/** A PO of this account was placed: keep reading (sent with signal-with-start by the place activity). */
+export const followAccountSignal = defineSignal<[{ intervalMs: number }]>('followAccount');
+
+/** What the account read found for one of the dropship's POs; the dropship applies it like its own read. */
+export interface ShipmentsFound {
+  poNumber: string;
+  shipments: ShipmentState[];
+  shippedQuantities: Record<string, number>;
+}
+export const shipmentsFoundSignal = defineSignal<[ShipmentsFound]>('shipmentsFound');
 
 // ---- Feed imports (workflows/feed-import.ts)
 

@@ -71,7 +71,8 @@ export function waitingFor(input: DropshipInput, state: DropshipState, opts: { n
       return `tracking to be uploaded to ${input.marketplace.code}`;
     default: {
       const open = active.filter((p) => p.status === 'submitted' || p.status === 'partially_shipped');
-      const next = opts.nextTrackingCheckAt ? ` (next tracking check ${opts.nextTrackingCheckAt})` : '';
+      const byAccount = open.length > 0 && open.every((p) => p.trackedByAccount);
+      const next = byAccount ? " (read with the dealer's account every interval)" : opts.nextTrackingCheckAt ? ` (next tracking check ${opts.nextTrackingCheckAt})` : '';
       return `${open.map((p) => `${p.distributor} to ship ${p.poNumber}`).join(', ')}${next}`;
     }
   }

@@ -102,6 +102,8 @@ export interface PurchaseOrderState {
   /** The distributor's API can cancel an order it holds (the adapter says so at submission). */
   cancellable?: boolean;
   shipments?: ShipmentState[];
+  /** Its account's tracking reader follows it; the dropship reads it only as a safety net. */
+  trackedByAccount?: boolean;
 }
 
 export type UploadStatus = 'pending' | 'confirmed' | 'failed';
@@ -130,6 +132,8 @@ export interface DropshipInput {
   lines: DropshipLine[];
   confirmationTimeoutMs: number;
   trackingPollIntervalMs: number;
+  /** How often a PO its account's reader follows is still read by the dropship itself. */
+  trackingFallbackIntervalMs?: number;
   /** A PO not fully shipped this long after it was placed waits for a person (`tracking_overdue`). */
   trackingOverdueMs?: number;
   /**

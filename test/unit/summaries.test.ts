@@ -54,6 +54,9 @@ describe('what the Temporal Web UI shows for a dropship', () => {
     expect(waitingFor(input, fulfilling({ purchaseOrders: [po({})] }), { nextTrackingCheckAt: '2026-11-30T10:05:00.000Z' })).toBe(
       'wps to ship DS-1-W1 (next tracking check 2026-11-30T10:05:00.000Z)',
     );
+    expect(waitingFor(input, fulfilling({ purchaseOrders: [po({ trackedByAccount: true })] }), { nextTrackingCheckAt: '2026-11-30T16:00:00.000Z' })).toBe(
+      "wps to ship DS-1-W1 (read with the dealer's account every interval)",
+    );
     const refused = po({ status: 'needs_attention', error: { code: 'tax_id_required', message: 'WPS needs a Tax ID' } });
     expect(waitingFor(input, fulfilling({ purchaseOrders: [refused] }))).toBe('a person: DS-1-W1 (wps) tax_id_required (retry or cancel)');
     const shipped = po({ status: 'shipped', shippedQuantities: { L1: 2 } });

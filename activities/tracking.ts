@@ -1,0 +1,115 @@
+// Tracking read once per dealer account and distributor (workflows/account-tracking.ts), and the
+// signal-with-start that keeps that reader going when a PO is placed.
+//
+// Idempotency: the read is read-only at the distributor; what it finds is sent to each dropship
+// whose shipments changed, and a dropship ignores a tracking number it already has, so a read
+// repeated (a retry, or before the dropship's mirror caught up) changes nothing twice.
+import { Context, log } from '@temporalio/activity';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { createCallLog } from '../src/call-log';
+import type { CredentialKey } from '../src/config';
+import { distributorAdapterFor, type OpenedConnectionCache } from '../src/connections';
+import type { Sql } from '../src/db';
+import type { OrderToRead } from '../src/distributors/types';
+import type { UrlPolicy } from '../src/outbound';
+import { accountTrackingWorkflowId, DISTRIBUTOR_REFUSAL, dropshipWorkflowId, followAccountSignal, shipmentsFoundSignal, type AccountTrackingInput } from '../workflows/messages';
+import { allocateShipments, asActivityFailure } from './index';
+
+export interface TrackingActivityDeps {
+  sql: Sql;
+  credentialKeys: CredentialKey[];
+  client: Client;
+  urlPolicy?: UrlPolicy;
+  connectionCache?: OpenedConnectionCache;
+  upstreamTimeoutCapMs?: number;
+}
+
+interface OpenPo {
+  po_number: string;
+  pss_order_id: string;
+  distributor_order_id: string | null;
+  placed_at: string;
+  lines: { lineId: string; sku: string; distributorSku: string; quantity: number; shipped: number }[];
+  known: string[];
+}
+
+/**
+ * Starts the account's tracking reader, or tells the running one a PO was placed. Signal-with-start
+ * is idempotent: twice is one reader that was told twice.
+ */
+export async function followAccount(client: Client, taskQueue: string, input: AccountTrackingInput): Promise<void> {
+  await client.workflow.signalWithStart('AccountTrackingWorkflow', {
+    workflowId: accountTrackingWorkflowId(input.tenantId, input.distributor),
+    taskQueue,
+    args: [input],
+    signal: followAccountSignal,
+    signalArgs: [{ intervalMs: input.intervalMs }],
+    staticSummary: `Tracking reader · ${input.distributor} · dealer ${input.tenantId}`,
+  });
+}
+
+export function createTrackingActivities(deps: TrackingActivityDeps) {
+  const { sql } = deps;
+  return {
+    /**
+     * Reads every open PO of the account with the adapter's batched read and signals the dropships
+     * whose POs have a new tracking number or shipped quantity. One SELECT and a few distributor
+     * calls per account, whatever the number of POs; nothing per PO that did not change.
+     */
+    async readAccountTracking(input: { tenantId: string; distributor: string }): Promise<{ open: number; calls: number; changed: number }> {
+      const open = await sql<OpenPo[]>`
+        SELECT po.po_number, po.pss_order_id, po.distributor_order_id,
+               to_char(COALESCE(po.submit_started_at, po.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS placed_at,
+               (SELECT json_agg(json_build_object('lineId', l.line_id, 'sku', l.sku, 'distributorSku', l.distributor_sku,
+                                                  'quantity', l.quantity, 'shipped', l.shipped_quantity) ORDER BY l.line_id)
+                  FROM purchase_order_lines l WHERE l.po_number = po.po_number) AS lines,
+               (SELECT COALESCE(json_agg(s.tracking_number), '[]'::json) FROM shipments s WHERE s.po_number = po.po_number) AS known
+        FROM purchase_orders po
+        WHERE po.tenant_id = ${input.tenantId} AND po.distributor = ${input.distributor}
+          AND po.status IN ('submitted', 'partially_shipped') AND NOT po.shipped`;
+      if (open.length === 0) return { open: 0, calls: 0, changed: 0 };
+
+      const activity = Context.current();
+      const calls = createCallLog(sql, { tenantId: input.tenantId, operation: 'tracking_account' }, {
+        timeoutCapMs: deps.upstreamTimeoutCapMs,
+        signal: activity.cancellationSignal,
+        urlPolicy: deps.urlPolicy,
+      });
+      const beat = setInterval(() => activity.heartbeat(), 1000);
+      let found;
+      try {
+        const adapter = await distributorAdapterFor({ sql, keys: deps.credentialKeys, http: calls.http, cache: deps.connectionCache }, input.tenantId, input.distributor);
+        // A distributor without a batched read is left to each dropship's own read.
+        if (!adapter.findOrders) return { open: open.length, calls: 0, changed: 0 };
+        const orders: OrderToRead[] = open.map((p) => ({ poNumber: p.po_number, placedAt: p.placed_at, ...(p.distributor_order_id ? { distributorOrderId: p.distributor_order_id } : {}) }));
+        found = await adapter.findOrders(orders);
+      } catch (err) {
+        throw asActivityFailure(err, DISTRIBUTOR_REFUSAL);
+      } finally {
+        clearInterval(beat);
+        await calls.flush();
+      }
+
+      let changed = 0;
+      for (const po of open) {
+        const order = found.get(po.po_number);
+        if (!order) continue;
+        const allocated = allocateShipments(po.lines, order.shipments);
+        const newTracking = allocated.shipments.some((s) => !po.known.includes(s.trackingNumber));
+        const moreShipped = po.lines.some((l) => (allocated.shippedQuantities[l.lineId] ?? 0) > l.shipped);
+        if (!newTracking && !moreShipped) continue;
+        changed++;
+        try {
+          await deps.client.workflow.getHandle(dropshipWorkflowId(input.tenantId, po.pss_order_id)).signal(shipmentsFoundSignal, { poNumber: po.po_number, ...allocated });
+        } catch (err) {
+          // A dropship that has closed meanwhile (cancelled, or finished by its own read) needs nothing.
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          log.info('dropship closed before its shipments arrived', { poNumber: po.po_number, pssOrderId: po.pss_order_id });
+        }
+      }
+      return { open: open.length, calls: calls.count(), changed };
+    },
+  };
+}
+
+export type TrackingActivities = ReturnType<typeof createTrackingActivities>;

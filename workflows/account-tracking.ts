@@ -1,0 +1,46 @@
+// AccountTrackingWorkflow: reads the tracking of every open PO of one dealer account at one
+// distributor in one go per interval, and wakes only the dropships whose shipments changed. The
+// place activity starts it (signal-with-start) when it places a PO; it ends after a few reads
+// that find nothing open, and the next PO placed starts it again. The dropships keep their own
+// per-PO read as a fallback at a long interval, so a missed read delays tracking, never loses it.
+import { continueAsNew, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { TrackingActivities } from '../activities/tracking';
+import { DISTRIBUTOR_REFUSAL, followAccountSignal, type AccountTrackingInput } from './messages';
+
+// A failed read is tried again briefly; after that the next interval reads again anyway.
+const { readAccountTracking } = proxyActivities<TrackingActivities>({
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [DISTRIBUTOR_REFUSAL] },
+});
+
+/** Reads in a row with nothing open before the workflow ends. */
+const IDLE_READS_BEFORE_END = 3;
+
+export async function AccountTrackingWorkflow(input: AccountTrackingInput): Promise<void> {
+  let intervalMs = input.intervalMs;
+  let idle = input.idleReads ?? 0;
+  // A newly placed PO keeps the reader going, even when it arrives as the reader decides to end.
+  setHandler(followAccountSignal, (s) => {
+    intervalMs = s.intervalMs;
+    idle = 0;
+  });
+  setCurrentDetails(`**Reading** tracking for dealer ${input.tenantId} at ${input.distributor} every ${intervalMs} ms`);
+  while (idle < IDLE_READS_BEFORE_END) {
+    await sleep(intervalMs);
+    try {
+      const r = await readAccountTracking({ tenantId: input.tenantId, distributor: input.distributor });
+      idle = r.open === 0 ? idle + 1 : 0;
+      setCurrentDetails(
+        `**Reading** tracking for dealer ${input.tenantId} at ${input.distributor} every ${intervalMs} ms\n` +
+          `**Last read** ${new Date().toISOString()}: ${r.open} open POs, ${r.calls} calls, ${r.changed} dropships woken`,
+      );
+    } catch (err) {
+      setCurrentDetails(`**Reading** tracking for dealer ${input.tenantId} at ${input.distributor}\n**Last read failed** ${(err as Error).message}`);
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof AccountTrackingWorkflow>({ ...input, intervalMs, idleReads: idle });
+    }
+  }
+}
