@@ -2,7 +2,7 @@
 // tracking → eBay simulator, over a real Temporal dev server, Postgres and HTTP.
 import { demoDropshipBody } from '../../src/dev/demo';
 import { purchaseOrderNumber } from '../../workflows/decisions';
-import { dropshipWorkflowId } from '../../workflows/messages';
+import { checkTrackingSignal, dropshipWorkflowId } from '../../workflows/messages';
 import { ebayOrder, Stack } from '../support/stack';
 
 jest.setTimeout(180_000);
@@ -281,11 +281,13 @@ describe('a long wait for tracking', () => {
     const [po] = await confirmAndGetPo(key, pssOrderId);
     const handle = stack.client.workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId));
     const firstRun = (await handle.describe()).runId;
-    // the test server suggests continue-as-new after 150 events; each poll adds a handful
+    // The test server suggests continue-as-new after 150 events. Its account's reader follows the
+    // PO, so the dropship only reads it when told to: each checkTracking adds a handful of events.
     const deadline = Date.now() + 150_000;
     while ((await handle.describe()).runId === firstRun) {
       if (Date.now() > deadline) throw new Error('never continued as new');
-      await new Promise((r) => setTimeout(r, 500));
+      await handle.signal(checkTrackingSignal);
+      await new Promise((r) => setTimeout(r, 300));
     }
     const carried = await stack.api('GET', `/v1/dropships/${pssOrderId}`, undefined, key);
     expect(carried.body).toMatchObject({ status: 'submitted', confirmedBy: 'tester', purchaseOrders: [{ poNumber: po.poNumber, status: 'submitted' }] });
