@@ -71,7 +71,7 @@ interface OpenedConnection {
 /**
  * Opened credentials kept briefly in one process, so a worker does not read and decrypt the row
  * for every distributor or marketplace call. New credentials saved by the dealer are used within
- * `ttlMs`, at once when the upstream refuses the cached ones (see forget). A missing or disabled
+ * `ttlMs`, at once after the upstream refused a call for good (see forgetRefused). A missing or disabled
  * connection is never cached, so one added now is found at once.
  */
 export class OpenedConnectionCache {
@@ -184,10 +184,13 @@ export function createAdapter<M extends DistributorModule<any> | MarketplaceModu
   return withRedactedErrors(mod.create(creds, ctx), credentialStrings(creds), onError) as ReturnType<M['create']>;
 }
 
-/** Drops cached credentials the upstream refused, so the next call reads what the dealer saved since. */
+/**
+ * Drops cached credentials after any permanent refusal: a person fixes those, often by
+ * reconnecting the account, and the retry must read what they saved.
+ */
 function forgetRefused(deps: Omit<AdapterDeps, 'http'>, kind: ConnectionKind, tenantId: string, code: string) {
   return (err: ExternalCallError) => {
-    if (err.code === 'credentials_rejected') deps.cache?.forget(kind, tenantId, code);
+    if (err.kind === 'permanent') deps.cache?.forget(kind, tenantId, code);
   };
 }
 
