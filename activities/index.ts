@@ -3,7 +3,7 @@
 // their own. Activities report what happened; the workflow decides status and is its single writer.
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { createCallLog, type CallContext } from '../src/call-log';
+import { createCallLog, type CallContext, type CallLog } from '../src/call-log';
 import { followAccount } from './tracking';
 import type { CanonicalCarrier } from '../src/carriers';
 import type { CredentialKey } from '../src/config';
@@ -247,26 +247,33 @@ export class LiveStockCache {
   }
 }
 
+/**
+ * Runs `fn` with an HTTP client that records every call, heartbeats so Temporal notices a dead
+ * worker within the heartbeat timeout, and aborts upstream calls when the activity is cancelled.
+ */
+export async function withCallLog<T>(
+  deps: { sql: Sql; urlPolicy?: UrlPolicy; timeoutCapMs?: number },
+  ctx: CallContext,
+  fn: (calls: CallLog) => Promise<T>,
+): Promise<T> {
+  const activity = Context.current();
+  const calls = createCallLog(deps.sql, ctx, { timeoutCapMs: deps.timeoutCapMs, signal: activity.cancellationSignal, urlPolicy: deps.urlPolicy });
+  const beat = setInterval(() => activity.heartbeat(), 1000);
+  try {
+    return await fn(calls);
+  } finally {
+    clearInterval(beat);
+    await calls.flush();
+  }
+}
+
 export function createActivities(deps: ActivityDeps) {
   const { sql } = deps;
   const liveStock = deps.liveStockCache ?? new LiveStockCache();
   const leaseMs = deps.sendLeaseMs ?? DEFAULT_SEND_LEASE_MS;
 
-  /**
-   * Runs `fn` with an HTTP client that records every call, heartbeats so Temporal notices a dead
-   * worker within the heartbeat timeout, and aborts upstream calls when the activity is cancelled.
-   */
-  async function withCalls<T>(ctx: CallContext, fn: (http: HttpClientFactory) => Promise<T>, timeoutCapMs = deps.upstreamTimeoutCapMs): Promise<T> {
-    const activity = Context.current();
-    const calls = createCallLog(sql, ctx, { timeoutCapMs, signal: activity.cancellationSignal, urlPolicy: deps.urlPolicy });
-    const beat = setInterval(() => activity.heartbeat(), 1000);
-    try {
-      return await fn(calls.http);
-    } finally {
-      clearInterval(beat);
-      await calls.flush();
-    }
-  }
+  const withCalls = <T>(ctx: CallContext, fn: (http: HttpClientFactory) => Promise<T>, timeoutCapMs = deps.upstreamTimeoutCapMs) =>
+    withCallLog({ sql, urlPolicy: deps.urlPolicy, timeoutCapMs }, ctx, (calls) => fn(calls.http));
 
   const connections = deps.connectionCache ?? new OpenedConnectionCache();
   const distributorFor = (http: HttpClientFactory, tenantId: string, code: string) =>

@@ -4,16 +4,15 @@
 // Idempotency: the read is read-only at the distributor; what it finds is sent to each dropship
 // whose shipments changed, and a dropship ignores a tracking number it already has, so a read
 // repeated (a retry, or before the dropship's mirror caught up) changes nothing twice.
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { createCallLog } from '../src/call-log';
 import type { CredentialKey } from '../src/config';
 import { distributorAdapterFor, type OpenedConnectionCache } from '../src/connections';
 import type { Sql } from '../src/db';
 import type { OrderToRead } from '../src/distributors/types';
 import type { UrlPolicy } from '../src/outbound';
 import { accountTrackingWorkflowId, DISTRIBUTOR_REFUSAL, dropshipWorkflowId, followAccountSignal, shipmentsFoundSignal, type AccountTrackingInput } from '../workflows/messages';
-import { allocateShipments, asActivityFailure } from './index';
+import { allocateShipments, asActivityFailure, withCallLog } from './index';
 
 export interface TrackingActivityDeps {
   sql: Sql;
@@ -69,30 +68,22 @@ export function createTrackingActivities(deps: TrackingActivityDeps) {
           AND po.status IN ('submitted', 'partially_shipped') AND NOT po.shipped`;
       if (open.length === 0) return { open: 0, calls: 0, changed: 0 };
 
-      const activity = Context.current();
-      const calls = createCallLog(sql, { tenantId: input.tenantId, operation: 'tracking_account' }, {
-        timeoutCapMs: deps.upstreamTimeoutCapMs,
-        signal: activity.cancellationSignal,
-        urlPolicy: deps.urlPolicy,
+      const found = await withCallLog({ sql, urlPolicy: deps.urlPolicy, timeoutCapMs: deps.upstreamTimeoutCapMs }, { tenantId: input.tenantId, operation: 'tracking_account' }, async (calls) => {
+        try {
+          const adapter = await distributorAdapterFor({ sql, keys: deps.credentialKeys, http: calls.http, cache: deps.connectionCache }, input.tenantId, input.distributor);
+          // A distributor without a batched read is left to each dropship's own read.
+          if (!adapter.findOrders) return undefined;
+          const orders: OrderToRead[] = open.map((p) => ({ poNumber: p.po_number, placedAt: p.placed_at, ...(p.distributor_order_id ? { distributorOrderId: p.distributor_order_id } : {}) }));
+          return { orders: await adapter.findOrders(orders), calls: calls.count() };
+        } catch (err) {
+          throw asActivityFailure(err, DISTRIBUTOR_REFUSAL);
+        }
       });
-      const beat = setInterval(() => activity.heartbeat(), 1000);
-      let found;
-      try {
-        const adapter = await distributorAdapterFor({ sql, keys: deps.credentialKeys, http: calls.http, cache: deps.connectionCache }, input.tenantId, input.distributor);
-        // A distributor without a batched read is left to each dropship's own read.
-        if (!adapter.findOrders) return { open: open.length, calls: 0, changed: 0 };
-        const orders: OrderToRead[] = open.map((p) => ({ poNumber: p.po_number, placedAt: p.placed_at, ...(p.distributor_order_id ? { distributorOrderId: p.distributor_order_id } : {}) }));
-        found = await adapter.findOrders(orders);
-      } catch (err) {
-        throw asActivityFailure(err, DISTRIBUTOR_REFUSAL);
-      } finally {
-        clearInterval(beat);
-        await calls.flush();
-      }
+      if (!found) return { open: open.length, calls: 0, changed: 0 };
 
       let changed = 0;
       for (const po of open) {
-        const order = found.get(po.po_number);
+        const order = found.orders.get(po.po_number);
         if (!order) continue;
         const allocated = allocateShipments(po.lines, order.shipments);
         const newTracking = allocated.shipments.some((s) => !po.known.includes(s.trackingNumber));
@@ -107,7 +98,7 @@ export function createTrackingActivities(deps: TrackingActivityDeps) {
           log.info('dropship closed before its shipments arrived', { poNumber: po.po_number, pssOrderId: po.pss_order_id });
         }
       }
-      return { open: open.length, calls: calls.count(), changed };
+      return { open: open.length, calls: found.calls, changed };
     },
   };
 }
