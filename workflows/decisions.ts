@@ -199,6 +199,17 @@ export function isActivePo(po: PurchaseOrderState): boolean {
   return po.status !== 'superseded' && po.status !== 'cancelled';
 }
 
+/** Placed and not fully shipped: a PO whose tracking is still read. */
+export function isOpenPo(po: PurchaseOrderState): boolean {
+  return po.status === 'submitted' || po.status === 'partially_shipped';
+}
+
+/** Every open PO is followed by its account's tracking reader (the dropship reads them only as a safety net). */
+export function followedByAccount(purchaseOrders: PurchaseOrderState[]): boolean {
+  const open = purchaseOrders.filter(isOpenPo);
+  return open.length > 0 && open.every((p) => p.trackedByAccount);
+}
+
 export function poFullyShipped(po: PurchaseOrderState): boolean {
   return po.lines.every((l) => (po.shippedQuantities[l.lineId] ?? 0) >= l.quantity);
 }
@@ -333,7 +344,7 @@ export function existsAtDistributor(po: PurchaseOrderState): Refusal {
 /** Placed POs that have not fully shipped within `overdueMs` of being placed. */
 export function overduePurchaseOrders(state: DropshipState, nowMs: number, overdueMs: number): PurchaseOrderState[] {
   return state.purchaseOrders.filter(
-    (p) => (p.status === 'submitted' || p.status === 'partially_shipped') && p.placedAt && nowMs - Date.parse(p.placedAt) >= overdueMs,
+    (p) => isOpenPo(p) && p.placedAt && nowMs - Date.parse(p.placedAt) >= overdueMs,
   );
 }
 

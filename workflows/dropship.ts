@@ -25,7 +25,9 @@ import {
   existsAtDistributor,
   groupByDistributor,
   initialState,
+  followedByAccount,
   isActivePo,
+  isOpenPo,
   nextAttempt,
   overduePurchaseOrders,
   poFullyShipped,
@@ -171,12 +173,10 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     found.push(f);
   });
 
-  const hasOpen = () => state.purchaseOrders.some((p) => p.status === 'submitted' || p.status === 'partially_shipped');
+  const hasOpen = () => state.purchaseOrders.some(isOpenPo);
   /** The usual interval, or only the safety net once every open PO is followed by its account's reader. */
-  const pollInterval = () => {
-    const open = state.purchaseOrders.filter((p) => p.status === 'submitted' || p.status === 'partially_shipped');
-    return open.length > 0 && open.every((p) => p.trackedByAccount) ? (input.trackingFallbackIntervalMs ?? DEFAULT_TRACKING_FALLBACK_MS) : input.trackingPollIntervalMs;
-  };
+  const pollInterval = () =>
+    followedByAccount(state.purchaseOrders) ? (input.trackingFallbackIntervalMs ?? DEFAULT_TRACKING_FALLBACK_MS) : input.trackingPollIntervalMs;
 
   // Search attributes, the Web UI's details and the Postgres mirror follow every change of state.
   let lastAttributes = '';
@@ -359,7 +359,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   // ---- Phase 3: follow the shipments; every new tracking number is uploaded at once.
   /** A PO's shipments as its own read or its account's reader found them; a known tracking number is not added twice. */
   function applyShipments(po: PurchaseOrderState, result: Omit<ShipmentsFound, 'poNumber'>) {
-    if (po.status !== 'submitted' && po.status !== 'partially_shipped') return; // a person acted meanwhile
+    if (!isOpenPo(po)) return; // a person acted meanwhile
     po.shippedQuantities = result.shippedQuantities;
     po.status = poFullyShipped(po) ? 'shipped' : Object.values(po.shippedQuantities).some((q) => q > 0) ? 'partially_shipped' : 'submitted';
     po.shipments ??= [];
@@ -374,7 +374,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
 
   async function pullTracking() {
     for (const po of state.purchaseOrders) {
-      if (po.status !== 'submitted' && po.status !== 'partially_shipped') continue;
+      if (!isOpenPo(po)) continue;
       let result;
       try {
         result = await readShipments({

@@ -3,7 +3,7 @@
 // details the workflow keeps up to date. Pure functions: the API server uses them when it starts
 // a run, the workflows when their state changes. Only the ship-to city reaches Temporal's
 // metadata; the buyer's name and street stay in the workflow input.
-import { dropshipStatus, isActivePo } from './decisions';
+import { dropshipStatus, followedByAccount, isActivePo, isOpenPo } from './decisions';
 import type { FeedImportInput, FeedRunProgress } from './messages';
 import type { DropshipInput, DropshipState, PurchaseOrderState } from './types';
 
@@ -70,9 +70,8 @@ export function waitingFor(input: DropshipInput, state: DropshipState, opts: { n
     case 'shipped':
       return `tracking to be uploaded to ${input.marketplace.code}`;
     default: {
-      const open = active.filter((p) => p.status === 'submitted' || p.status === 'partially_shipped');
-      const byAccount = open.length > 0 && open.every((p) => p.trackedByAccount);
-      const next = byAccount ? " (read with the dealer's account every interval)" : opts.nextTrackingCheckAt ? ` (next tracking check ${opts.nextTrackingCheckAt})` : '';
+      const open = active.filter(isOpenPo);
+      const next = followedByAccount(open) ? " (read with the dealer's account every interval)" : opts.nextTrackingCheckAt ? ` (next tracking check ${opts.nextTrackingCheckAt})` : '';
       return `${open.map((p) => `${p.distributor} to ship ${p.poNumber}`).join(', ')}${next}`;
     }
   }
