@@ -21,6 +21,18 @@ export interface ConnectionRow {
   verifiedAt: string | null;
   baseUrl: string | null;
   masked: Record<string, string>;
+  /** The dealer's request budget for the account; null = the module's default. */
+  requestsPerSecond: number | null;
+}
+
+/** What a connection save does to the saved request budget: `keep` it (field omitted), or set it (null = the default). */
+export type RequestBudgetChange = { keep: true } | { keep: false; requestsPerSecond: number | null };
+
+/** The request budget a distributor account works under, and whether the dealer chose it. */
+export function requestBudgetInForce(saved: number | null, mod: Pick<DistributorModule, 'defaultRequestsPerSecond'>) {
+  return saved === null
+    ? { requestsPerSecond: mod.defaultRequestsPerSecond, source: 'default' as const }
+    : { requestsPerSecond: saved, source: 'connection' as const };
 }
 
 export async function saveConnection(
@@ -31,18 +43,26 @@ export async function saveConnection(
   code: string,
   creds: unknown,
   masked: Record<string, string>,
-  opts: { baseUrl?: string; enabled?: boolean },
+  opts: { baseUrl?: string; enabled?: boolean; requestBudget?: RequestBudgetChange },
 ): Promise<ConnectionRow> {
   const sealed = seal(keys, creds, { tenantId, kind, code });
+  const budget = opts.requestBudget ?? { keep: true };
   const [row] = await sql`
-    INSERT INTO connections (tenant_id, kind, code, secret, key_id, masked, base_url, enabled, verified_at, updated_at)
+    INSERT INTO connections (tenant_id, kind, code, secret, key_id, masked, base_url, enabled, verified_at, updated_at, requests_per_second)
     VALUES (${tenantId}, ${kind}, ${code}, ${sealed.secret}, ${sealed.keyId}, ${sql.json(masked)}, ${opts.baseUrl ?? null},
-            ${opts.enabled ?? true}, now(), now())
+            ${opts.enabled ?? true}, now(), now(), ${budget.keep ? null : budget.requestsPerSecond})
     ON CONFLICT (tenant_id, kind, code) DO UPDATE SET secret = EXCLUDED.secret, key_id = EXCLUDED.key_id,
       masked = EXCLUDED.masked, base_url = EXCLUDED.base_url, enabled = EXCLUDED.enabled,
-      verified_at = EXCLUDED.verified_at, updated_at = now()
-    RETURNING code, enabled, verified_at, base_url, masked`;
+      verified_at = EXCLUDED.verified_at, updated_at = now(),
+      requests_per_second = CASE WHEN ${budget.keep} THEN connections.requests_per_second ELSE EXCLUDED.requests_per_second END
+    RETURNING code, enabled, verified_at, base_url, masked, requests_per_second`;
   return toRow(row);
+}
+
+/** The saved request budget of one connection (null: none saved, or no such connection). */
+export async function savedRequestsPerSecond(sql: Sql, kind: ConnectionKind, tenantId: string, code: string): Promise<number | null> {
+  const [row] = await sql`SELECT requests_per_second FROM connections WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code}`;
+  return (row?.requests_per_second as number | null | undefined) ?? null;
 }
 
 function toRow(r: Record<string, unknown>): ConnectionRow {
@@ -52,12 +72,13 @@ function toRow(r: Record<string, unknown>): ConnectionRow {
     verifiedAt: r.verified_at ? new Date(r.verified_at as string).toISOString() : null,
     baseUrl: (r.base_url as string | null) ?? null,
     masked: r.masked as Record<string, string>,
+    requestsPerSecond: (r.requests_per_second as number | null) ?? null,
   };
 }
 
 export async function listConnections(sql: Sql, kind: ConnectionKind, tenantId: string): Promise<ConnectionRow[]> {
   const rows = await sql`
-    SELECT code, enabled, verified_at, base_url, masked FROM connections
+    SELECT code, enabled, verified_at, base_url, masked, requests_per_second FROM connections
     WHERE tenant_id = ${tenantId} AND kind = ${kind} ORDER BY code`;
   return rows.map(toRow);
 }
@@ -65,13 +86,15 @@ export async function listConnections(sql: Sql, kind: ConnectionKind, tenantId: 
 interface OpenedConnection {
   creds: unknown;
   baseUrl?: string;
+  /** The dealer's request budget; absent = the module's default. */
+  requestsPerSecond?: number;
   updatedAt: string;
 }
 
 /**
  * Opened credentials kept briefly in one process, so a worker does not read and decrypt the row
- * for every distributor or marketplace call. New credentials saved by the dealer are used within
- * `ttlMs`, at once after the upstream refused a call for good (see forgetRefused). A missing or disabled
+ * for every distributor or marketplace call. New credentials and request budgets saved by the
+ * dealer are used within `ttlMs`, at once after the upstream refused a call for good (see forgetRefused). A missing or disabled
  * connection is never cached, so one added now is found at once.
  */
 export class OpenedConnectionCache {
@@ -119,7 +142,7 @@ async function openCredentials(
   code: string,
 ): Promise<OpenedConnection | undefined> {
   const [row] = await sql`
-    SELECT secret, key_id, base_url, updated_at::text AS updated_at FROM connections
+    SELECT secret, key_id, base_url, requests_per_second, updated_at::text AS updated_at FROM connections
     WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND enabled`;
   if (!row) return undefined;
   const binding = { tenantId, kind, code };
@@ -132,7 +155,12 @@ async function openCredentials(
       UPDATE connections SET secret = ${fresh.secret}, key_id = ${fresh.keyId}
       WHERE tenant_id = ${tenantId} AND kind = ${kind} AND code = ${code} AND secret = ${row.secret as Buffer}`;
   }
-  return { creds: opened.value, baseUrl: (row.base_url as string | null) ?? undefined, updatedAt: row.updated_at as string };
+  return {
+    creds: opened.value,
+    baseUrl: (row.base_url as string | null) ?? undefined,
+    requestsPerSecond: (row.requests_per_second as number | null) ?? undefined,
+    updatedAt: row.updated_at as string,
+  };
 }
 
 /** Every string inside a credentials object (feed settings included): what errors must not repeat. */
@@ -178,7 +206,7 @@ export function withRedactedErrors<A extends object>(adapter: A, secrets: string
 export function createAdapter<M extends DistributorModule<any> | MarketplaceModule<any>>(
   mod: M,
   creds: unknown,
-  ctx: { baseUrl?: string; http: HttpClientFactory; tokens?: AccessTokenSource },
+  ctx: { baseUrl?: string; http: HttpClientFactory; tokens?: AccessTokenSource; requestsPerSecond?: number },
   onError?: (err: ExternalCallError) => void,
 ): ReturnType<M['create']> {
   return withRedactedErrors(mod.create(creds, ctx), credentialStrings(creds), onError) as ReturnType<M['create']>;
@@ -238,8 +266,8 @@ async function distributorConnection(deps: Omit<AdapterDeps, 'http'>, tenantId: 
 }
 
 export async function distributorAdapterFor(deps: AdapterDeps, tenantId: string, code: string): Promise<DistributorAdapter> {
-  const { mod, creds, baseUrl } = await distributorConnection(deps, tenantId, code, 'retry');
-  return createAdapter(mod, creds, { baseUrl, http: deps.http }, forgetRefused(deps, 'distributor', tenantId, code));
+  const { mod, creds, baseUrl, requestsPerSecond } = await distributorConnection(deps, tenantId, code, 'retry');
+  return createAdapter(mod, creds, { baseUrl, http: deps.http, requestsPerSecond }, forgetRefused(deps, 'distributor', tenantId, code));
 }
 
 /**

@@ -40,6 +40,20 @@ export const TenantResponse = z.object({
 export const OrderAutomationBody = z.object({ enabled: z.boolean() });
 
 // ---- connections
+/**
+ * A dealer's request budget for one distributor account. The floor keeps a dropship's steps (a few
+ * calls each, waiting their turn) inside their activity timeouts; above the ceiling no distributor
+ * would plausibly let one account through, so it is a typo.
+ */
+export const MIN_REQUESTS_PER_SECOND = 0.5;
+export const MAX_REQUESTS_PER_SECOND = 100;
+const RequestsPerSecond = z.number().min(MIN_REQUESTS_PER_SECOND).max(MAX_REQUESTS_PER_SECOND);
+export const RequestBudget = z
+  .object({
+    requestsPerSecond: z.number(),
+    source: z.enum(['connection', 'default']).describe("connection: the dealer's setting; default: the distributor's default"),
+  })
+  .describe('The request budget the account works under');
 export const DistributorConnectionBody = z
   .object({
     apiToken: z.string().min(1).max(500).optional(),
@@ -60,6 +74,11 @@ export const DistributorConnectionBody = z
       .describe('Feed settings where the feed needs other credentials: parts-unlimited {username, password, baseUrl?}; tucker-rocky and automatic {host, port?, username, password, path?, secure?}'),
     baseUrl: Url.optional(),
     enabled: z.boolean().optional(),
+    requestsPerSecond: RequestsPerSecond.nullable()
+      .optional()
+      .describe(
+        `Requests per second this account may send, across every worker (${MIN_REQUESTS_PER_SECOND}–${MAX_REQUESTS_PER_SECOND}); orders go before tracking reads within it. Omitted: unchanged (the distributor's default for a new connection); null: back to the default`,
+      ),
   })
   .describe('wps {apiToken}; parts-unlimited {dealerNumber, apiKey, feed?}; tucker-rocky {customerNumber, apiKey, feed?}; automatic {apiToken, feed?}');
 export const MarketplaceConnectionBody = z
@@ -82,6 +101,7 @@ export const ConnectionResponse = z
     enabled: z.boolean(),
     verifiedAt: z.string().nullable(),
     baseUrl: z.string().nullable(),
+    requestBudget: RequestBudget.optional().describe('distributors only'),
   })
   .catchall(z.unknown());
 export const ConnectionsResponse = z.object({

@@ -57,6 +57,12 @@ const TARGET = 'automatic';
 const NAME = 'Automatic Distributors';
 
 /**
+ * Requests per second per Automatic API token when the dealer's connection sets none. Automatic
+ * throttles with 403/E003 but publishes no rate (reference §4.2), so this is the engine-wide guess.
+ */
+export const AUTOMATIC_DEFAULT_REQUESTS_PER_SECOND = DEFAULT_REQUESTS_PER_SECOND;
+
+/**
  * [UNKNOWN → GUESS] The production host is not public (§4.1: the public client reads it from
  * configuration; §8.4: "the base URL is configuration"). This constant is a placeholder; set the
  * connection's `baseUrl` to the host Automatic gives you. HTTPS is mandatory (plain HTTP → 406/E004).
@@ -90,8 +96,9 @@ export interface AutomaticAdapterOptions {
   /** Per-request timeout (default 15 s). */
   timeoutMs?: number;
   /**
-   * [GUESS] Client-side request cap per API token (default DEFAULT_REQUESTS_PER_SECOND, 0 = none);
-   * cluster-wide when the HTTP client factory has a shared limiter (the call log's does).
+   * Replaces AUTOMATIC_DEFAULT_REQUESTS_PER_SECOND when the connection sets no budget (0 = no cap);
+   * the connection's own budget (ctx.requestsPerSecond) wins over it. Cluster-wide when the HTTP
+   * client factory has a shared limiter (the call log's does).
    */
   rateLimitPerSecond?: number;
   /** Optional `shipMethod` sent with every order (default: none, Automatic chooses). */
@@ -520,6 +527,7 @@ export function createAutomaticAdapter(
   const limits: DistributorLimits = { ...AUTOMATIC_LIMITS, ...options.limits };
   const allowedCountries = options.allowedCountries ?? ['US'];
   const maxOrdersPerFind = Math.max(1, options.maxOrdersPerFind ?? 50);
+  const perSecond = ctx.requestsPerSecond ?? options.rateLimitPerSecond ?? AUTOMATIC_DEFAULT_REQUESTS_PER_SECOND;
   const http: HttpClient = ctx.http({
     target: TARGET,
     baseUrl: resolveBaseUrl(AUTOMATIC_PRODUCTION_BASE_URL, ctx.baseUrl),
@@ -527,14 +535,7 @@ export function createAutomaticAdapter(
     headers: { authorization: creds.apiToken },
     timeoutMs,
     secrets: [creds.apiToken],
-    ...((options.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND)
-      ? {
-          rateLimit: {
-            key: accountRateLimitKey(TARGET, creds.apiToken),
-            perSecond: options.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
-          },
-        }
-      : {}),
+    ...(perSecond ? { rateLimit: { key: accountRateLimitKey(TARGET, creds.apiToken), perSecond } } : {}),
   });
   const fail = (res: HttpResponse, op: AutomaticOperation) => classifyAutomaticFailure(res, op);
   const ok = (res: HttpResponse) => res.status >= 200 && res.status < 300;
@@ -853,6 +854,7 @@ export const automaticModule: DistributorModule<AutomaticCredentials> = {
   productionBaseUrl: AUTOMATIC_PRODUCTION_BASE_URL,
   warehouses: AUTOMATIC_WAREHOUSES,
   limits: AUTOMATIC_LIMITS,
+  defaultRequestsPerSecond: AUTOMATIC_DEFAULT_REQUESTS_PER_SECOND,
   credentialsSchema: z.object({ apiToken: z.string().trim().min(1).max(512), feed: ftpFeedSettingsSchema.optional() }),
   mask: (creds) => ({
     apiToken: maskSecret(creds.apiToken),

@@ -86,6 +86,12 @@ export const PARTS_UNLIMITED_WAREHOUSES = ['WI', 'NY', 'TX', 'NV', 'NC'] as cons
 const TARGET = 'parts-unlimited';
 const NAME = 'Parts Unlimited';
 
+/**
+ * Requests per second per Parts Unlimited API key when the dealer's connection sets none. PU's
+ * limit is not published (reference §2.6: clients only handle 429), so this is the engine-wide guess.
+ */
+export const PARTS_UNLIMITED_DEFAULT_REQUESTS_PER_SECOND = DEFAULT_REQUESTS_PER_SECOND;
+
 export interface PartsUnlimitedAdapterOptions {
   /** `v1` → POST/GET /api/orders/dropship [CODE×3]; `v2` → /api/v2/orders/dropship [CODE C6]. */
   orderApiVersion?: 'v1' | 'v2';
@@ -117,7 +123,10 @@ export interface PartsUnlimitedAdapterOptions {
   verifyWith?: 'inventory' | 'orders';
   /** Part number used by the inventory probe (an unknown part still proves the key). */
   probePartNumber?: string;
-  /** Client-side request cap per dealer account (PU's real limit is [UNKNOWN]). */
+  /**
+   * Replaces PARTS_UNLIMITED_DEFAULT_REQUESTS_PER_SECOND when the connection sets no budget (0 = no
+   * cap); the connection's own budget (ctx.requestsPerSecond) wins over it.
+   */
   requestsPerSecond?: number;
   /** Clock for the findOrder date window (tests). */
   now?: () => Date;
@@ -489,15 +498,14 @@ class PartsUnlimitedAdapter implements DistributorAdapter {
     options: PartsUnlimitedAdapterOptions,
   ) {
     this.o = { ...DEFAULTS, ...stripUndefined(options) };
+    const perSecond = ctx.requestsPerSecond ?? this.o.requestsPerSecond ?? PARTS_UNLIMITED_DEFAULT_REQUESTS_PER_SECOND;
     this.http = ctx.http({
       target: TARGET,
       baseUrl: resolveBaseUrl(PARTS_UNLIMITED_PRODUCTION_BASE_URL, ctx.baseUrl),
       headers: { 'api-key': creds.apiKey },
       timeoutMs: this.o.timeoutMs,
       secrets: [creds.apiKey, creds.dealerNumber],
-      rateLimit: (this.o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND)
-        ? { key: accountRateLimitKey(TARGET, creds.apiKey), perSecond: this.o.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND }
-        : undefined,
+      rateLimit: perSecond ? { key: accountRateLimitKey(TARGET, creds.apiKey), perSecond } : undefined,
     });
   }
 
@@ -744,6 +752,7 @@ export function makePartsUnlimitedModule(
     otherProductionUrls: [PARTS_UNLIMITED_WEBSITE_URL],
     warehouses: PARTS_UNLIMITED_WAREHOUSES,
     limits: { ...PARTS_UNLIMITED_DEFAULT_LIMITS, ...limits },
+    defaultRequestsPerSecond: adapterOptions.requestsPerSecond ?? PARTS_UNLIMITED_DEFAULT_REQUESTS_PER_SECOND,
     credentialsSchema,
     mask: (c) => ({
       dealerNumber: maskTail(c.dealerNumber),

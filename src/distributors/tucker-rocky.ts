@@ -106,6 +106,12 @@ const TARGET = 'tucker-rocky';
 const NAME = 'Tucker';
 
 /**
+ * Requests per second per Tucker customer number when the dealer's connection sets none. Tucker
+ * publishes no rate (reference §3.6 [UNKNOWN]), so this is the engine-wide guess.
+ */
+export const TUCKER_DEFAULT_REQUESTS_PER_SECOND = DEFAULT_REQUESTS_PER_SECOND;
+
+/**
  * PO: length and charset are not documented. 20 = the engine's own PO format; letters, digits,
  * dashes (the engine's format) and underscores (a Tucker resend tool appends `_2`, §3.6) [GUESS].
  * Ship-to lengths are undocumented (§3, §8.3 are silent), so only the US formats are checked:
@@ -180,7 +186,10 @@ export interface TuckerRockyOptions {
   unknownOrderNumber?: 'throw' | 'empty';
   /** A line added to the findOrder probe, for a Tucker that checks lines before the PO [GUESS]. */
   probeLine?: { item: string; quantity: number };
-  /** Client-side request cap per customer number [UNKNOWN rate limits]; off by default. */
+  /**
+   * Replaces TUCKER_DEFAULT_REQUESTS_PER_SECOND when the connection sets no budget (0 = no cap);
+   * the connection's own budget (ctx.requestsPerSecond) wins over it.
+   */
   rateLimitPerSecond?: number;
 }
 
@@ -212,7 +221,7 @@ function resolveOptions(o: TuckerRockyOptions = {}): ResolvedOptions {
     ordernumInRefusal: o.ordernumInRefusal ?? /ORDER\s*(?:NUMBER|NUM|NO\.?|#)?\s*[:#]?\s*([A-Z0-9]*\d[A-Z0-9]*)/i,
     unknownOrderNumber: o.unknownOrderNumber ?? 'throw',
     probeLine: o.probeLine,
-    rateLimitPerSecond: o.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND,
+    rateLimitPerSecond: o.rateLimitPerSecond ?? TUCKER_DEFAULT_REQUESTS_PER_SECOND,
   };
 }
 
@@ -507,14 +516,15 @@ export class TuckerRockyAdapter implements DistributorAdapter {
   ) {
     this.opts = resolveOptions(options);
     this.secrets = [creds.apiKey, creds.customerNumber];
+    const perSecond = ctx.requestsPerSecond ?? this.opts.rateLimitPerSecond;
     this.client = ctx.http({
       target: TARGET,
       baseUrl: resolveBaseUrl(TUCKER_PRODUCTION_BASE_URL, ctx.baseUrl),
       timeoutMs: this.opts.timeoutMs,
       secrets: this.secrets,
-      ...(this.opts.rateLimitPerSecond
+      ...(perSecond
         ? // the limiter key may be stored (a shared limiter): a digest, not the customer number
-          { rateLimit: { key: accountRateLimitKey(TARGET, creds.customerNumber), perSecond: this.opts.rateLimitPerSecond } }
+          { rateLimit: { key: accountRateLimitKey(TARGET, creds.customerNumber), perSecond } }
         : {}),
     });
   }
@@ -1040,6 +1050,7 @@ export function makeTuckerRockyModule(
     productionBaseUrl: TUCKER_PRODUCTION_BASE_URL,
     warehouses: TUCKER_WAREHOUSES,
     limits: TUCKER_LIMITS,
+    defaultRequestsPerSecond: options.rateLimitPerSecond ?? TUCKER_DEFAULT_REQUESTS_PER_SECOND,
     credentialsSchema,
     mask: (c) => ({
       customerNumber: maskTail(c.customerNumber),

@@ -110,6 +110,11 @@ export interface AdapterContext {
   /** Replaces scheme, host and port of the production URL (staging host or simulator). */
   baseUrl?: string;
   http: HttpClientFactory;
+  /**
+   * The dealer's request budget for this account (the connection's `requestsPerSecond`); absent =
+   * the module's `defaultRequestsPerSecond`. The adapter puts it in its client's `rateLimit`.
+   */
+  requestsPerSecond?: number;
 }
 
 export interface DistributorAdapter {
@@ -215,6 +220,8 @@ export interface DistributorModule<Creds = unknown> {
   /** The distributor's own warehouse codes. */
   warehouses: readonly string[];
   limits: DistributorLimits;
+  /** Requests per second per dealer account when the connection sets no budget of its own. */
+  defaultRequestsPerSecond: number;
   /** Credential fields accepted by PUT /v1/connections/distributors/:code. */
   credentialsSchema: z.ZodType<Creds>;
   /** The credential values masked for responses (e.g. `{ apiToken: '••••abcd' }`). */

@@ -76,7 +76,10 @@ export interface WpsAdapterOptions {
   /** Per-request timeout for writes / reads (default 15 s). */
   timeoutMs?: number;
   readTimeoutMs?: number;
-  /** Client-side request cap; WPS rate limits are [UNKNOWN], so none by default. */
+  /**
+   * Replaces WPS_DEFAULT_REQUESTS_PER_SECOND when the connection sets no budget (0 = no cap);
+   * the connection's own budget (ctx.requestsPerSecond) wins over it.
+   */
   rateLimitPerSecond?: number;
   /** Extra/overriding ship_via → carrier entries (the documented ship_via list is partial). */
   shipViaCarriers?: Record<string, CanonicalCarrier>;
@@ -106,6 +109,11 @@ export const WPS_LIMITS: DistributorLimits = {
 };
 
 const TARGET = 'wps';
+/**
+ * Requests per second per WPS account when the dealer's connection sets none. WPS documents no
+ * rate limit (reference §1.6 [UNKNOWN]), so this is the engine-wide guess.
+ */
+export const WPS_DEFAULT_REQUESTS_PER_SECOND = DEFAULT_REQUESTS_PER_SECOND;
 const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_ORDERABLE = ['STK', 'NEW', 'CLO', 'DIR', 'SPEC'];
 const DEFAULT_NOT_ORDERABLE = ['DSC', 'NLA', 'NA', 'PRE'];
@@ -544,13 +552,14 @@ class WpsAdapter implements DistributorAdapter {
   ) {
     this.secrets = [creds.apiToken];
     const key = createHash('sha256').update(creds.apiToken).digest('hex').slice(0, 16);
+    const perSecond = ctx.requestsPerSecond ?? opts.rateLimitPerSecond ?? WPS_DEFAULT_REQUESTS_PER_SECOND;
     this.http = ctx.http({
       target: TARGET,
       baseUrl: resolveBaseUrl(wpsModule.productionBaseUrl, ctx.baseUrl),
       headers: { authorization: `Bearer ${creds.apiToken}` },
       timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       secrets: this.secrets,
-      ...((opts.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND) ? { rateLimit: { key: `wps:${key}`, perSecond: opts.rateLimitPerSecond ?? DEFAULT_REQUESTS_PER_SECOND } } : {}),
+      ...(perSecond ? { rateLimit: { key: `wps:${key}`, perSecond } } : {}),
     });
   }
 
@@ -1024,6 +1033,7 @@ export const wpsModule: DistributorModule<WpsCredentials> = {
   productionBaseUrl: 'https://api.wps-inc.com',
   warehouses: WPS_WAREHOUSES,
   limits: WPS_LIMITS,
+  defaultRequestsPerSecond: WPS_DEFAULT_REQUESTS_PER_SECOND,
   credentialsSchema: z.object({ apiToken: z.string().trim().min(1, 'apiToken is required') }),
   mask(creds) {
     return { apiToken: maskSecret(creds.apiToken) };

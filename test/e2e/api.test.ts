@@ -1,6 +1,7 @@
 // The REST contract's edges: auth, tenant isolation, the paid add-on, validation, connections,
 // the catalog's drop-shippable flag, expiry and the OpenAPI document.
 import { demoDropshipBody } from '../../src/dev/demo';
+import { WPS_DEFAULT_REQUESTS_PER_SECOND } from '../../src/distributors/wps';
 import { ADMIN_KEY, ebayOrder, Stack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -132,6 +133,37 @@ describe('connections, rules and catalog', () => {
     const row = await stack.sql`SELECT secret, key_id FROM connections WHERE kind = 'distributor' AND code = 'wps' LIMIT 1`;
     expect(Buffer.from(row[0].secret).toString('latin1')).not.toContain('demoWpsToken');
     expect(row[0].key_id).toBe('test');
+  });
+
+  it('keeps a request budget per distributor account: set, kept when omitted, back to the default with null', async () => {
+    const { key } = await stack.dealer({ connect: [] });
+    const put = (extra: Record<string, unknown>) =>
+      stack.api('PUT', '/v1/connections/distributors/wps', { apiToken: 'demoWpsToken0000000000000000000000000001', baseUrl: stack.sims.wps.url, ...extra }, key);
+    const listed = async () => {
+      const all = (await stack.api('GET', '/v1/connections', undefined, key)).body;
+      expect(all.marketplaces.map((m: any) => m.requestBudget)).toEqual([undefined]);
+      return all.distributors.find((d: any) => d.code === 'wps')?.requestBudget;
+    };
+    for (const bad of [0, -1, 0.1, 101, '5', true, {}]) {
+      const r = await put({ requestsPerSecond: bad });
+      expect(r.status).toBe(400);
+      expect(r.body.details.map((d: any) => d.path)).toEqual(['body.requestsPerSecond']);
+    }
+    expect(await listed()).toBeUndefined();
+
+    const byDefault = { requestsPerSecond: WPS_DEFAULT_REQUESTS_PER_SECOND, source: 'default' };
+    const dealers = { requestsPerSecond: 2.5, source: 'connection' };
+    expect((await put({})).body.requestBudget).toEqual(byDefault);
+    expect((await put({ requestsPerSecond: 2.5 })).body.requestBudget).toEqual(dealers);
+    expect(await listed()).toEqual(dealers);
+    // Re-entering the credentials without the field leaves the budget alone.
+    expect((await put({ apiToken: 'demoWpsToken0000000000000000000000000001' })).body.requestBudget).toEqual(dealers);
+    expect(await listed()).toEqual(dealers);
+    expect((await put({ requestsPerSecond: null })).body.requestBudget).toEqual(byDefault);
+    expect(await listed()).toEqual(byDefault);
+    // A refused save changes nothing.
+    expect((await put({ apiToken: 'wrong-token-000000', requestsPerSecond: 1 })).status).toBe(422);
+    expect(await listed()).toEqual(byDefault);
   });
 
   it('applies warehouse rules to the drop-shippable flag', async () => {

@@ -3,9 +3,11 @@
 // database's clock, so the assertions count grants per window instead of timing the test.
 import { randomUUID } from 'node:crypto';
 import { createCallLog } from '../../src/call-log';
+import { distributorAdapterFor, OpenedConnectionCache, saveConnection } from '../../src/connections';
 import { createSql, type Sql } from '../../src/db';
-import { createAutomaticAdapter } from '../../src/distributors/automatic';
-import { createPostgresLimiter, readReserve } from '../../src/rate-limit';
+import { AUTOMATIC_DEFAULT_REQUESTS_PER_SECOND, createAutomaticAdapter } from '../../src/distributors/automatic';
+import { createHttpClientFactory, type RequestLimiter } from '../../src/http';
+import { accountRateLimitKey, createPostgresLimiter, readReserve } from '../../src/rate-limit';
 import { createAutomaticSimulator, type AutomaticSimulator } from '../../src/simulators/automatic';
 
 const RATE = 5; // per second; the bucket holds one second of requests
@@ -97,6 +99,39 @@ describe('the call log’s HTTP clients', () => {
     expect(added).toHaveLength(1);
     // The last call took a token: a bucket never holds more than its capacity.
     expect(added[0].tokens).toBeLessThanOrEqual(CAPACITY - 1);
+  });
+
+  test("take the budget saved on the dealer's connection, within the cache's 30 s", async () => {
+    const apiToken = `budget-${randomUUID()}`;
+    sim.upsertAccount({ apiToken });
+    sim.upsertItem('AU-100', { warehouses: { MAIN: 3 } });
+    const tenantId = randomUUID();
+    await poolA`INSERT INTO tenants (id, name) VALUES (${tenantId}, 'budget test')`;
+    const keys = [{ id: 'test', key: Buffer.alloc(32, 7) }];
+    const save = (requestsPerSecond: number | null) =>
+      saveConnection(poolA, keys, 'distributor', tenantId, 'automatic', { apiToken }, {}, { baseUrl, requestBudget: { keep: false, requestsPerSecond } });
+    // A recording limiter in place of the Postgres one: what each request asked of its account's bucket.
+    const asked: { key: string; perSecond: number }[] = [];
+    const limiter: RequestLimiter = { acquire: async (key, perSecond) => void asked.push({ key, perSecond }) };
+    let now = 0;
+    const cache = new OpenedConnectionCache(30_000, () => now);
+    const checkStockAsWorker = async () => {
+      asked.length = 0;
+      const adapter = await distributorAdapterFor({ sql: poolA, keys, http: createHttpClientFactory(undefined, { limiter }), cache }, tenantId, 'automatic');
+      await adapter.checkStock(['AU-100']);
+      return asked.map((a) => a.perSecond);
+    };
+    const key = accountRateLimitKey('automatic', apiToken);
+
+    await save(2);
+    expect(await checkStockAsWorker()).toEqual([2]);
+    expect(asked[0].key).toBe(key);
+    // Back to the default: a worker that opened the connection keeps the old budget until its cache entry expires.
+    await save(null);
+    expect(await checkStockAsWorker()).toEqual([2]);
+    now = 30_000;
+    expect(await checkStockAsWorker()).toEqual([AUTOMATIC_DEFAULT_REQUESTS_PER_SECOND]);
+    expect(asked[0].key).toBe(key);
   });
 });
 

@@ -18,7 +18,19 @@ import {
 import { createCallLog } from '../../call-log';
 import { minterFor, oneShotTokenSource } from '../../marketplace-tokens';
 import type { MarketplaceModule } from '../../marketplaces/types';
-import { createAdapter, credentialStrings, listConnections, withRedactedErrors, saveConnection, upstreamUrlPolicy, type ConnectionKind, type ConnectionRow } from '../../connections';
+import {
+  createAdapter,
+  credentialStrings,
+  listConnections,
+  requestBudgetInForce,
+  savedRequestsPerSecond,
+  withRedactedErrors,
+  saveConnection,
+  upstreamUrlPolicy,
+  type ConnectionKind,
+  type ConnectionRow,
+  type RequestBudgetChange,
+} from '../../connections';
 import { distributorModule } from '../../distributors/registry';
 import { ftpHostProblem } from '../../feeds/ftp';
 import { ensureDefaultFeedSchedule } from '../../feeds/schedules';
@@ -26,8 +38,16 @@ import { isExternalCallError } from '../../external-errors';
 import { marketplaceModule } from '../../marketplaces/registry';
 import { outboundUrlProblem } from '../../outbound';
 
-function connectionView(row: ConnectionRow) {
-  return { code: row.code, enabled: row.enabled, verifiedAt: row.verifiedAt, baseUrl: row.baseUrl, ...row.masked };
+function connectionView(kind: ConnectionKind, row: ConnectionRow) {
+  const dmod = kind === 'distributor' ? distributorModule(row.code) : undefined;
+  return {
+    code: row.code,
+    enabled: row.enabled,
+    verifiedAt: row.verifiedAt,
+    baseUrl: row.baseUrl,
+    ...row.masked,
+    ...(dmod ? { requestBudget: requestBudgetInForce(row.requestsPerSecond, dmod) } : {}),
+  };
 }
 
 function unsupported(kind: ConnectionKind, code: string, known: readonly string[]): ApiError {
@@ -51,7 +71,9 @@ export async function connectionRoutes(app: ZodApp) {
   ) {
     const mod = kind === 'distributor' ? distributorModule(code) : marketplaceModule(code);
     if (!mod) throw unsupported(kind, code, kind === 'distributor' ? KNOWN_DISTRIBUTORS : KNOWN_MARKETPLACES);
-    const { baseUrl, enabled, ...rest } = body as { baseUrl?: string; enabled?: boolean };
+    const { baseUrl, enabled, requestsPerSecond, ...rest } = body as { baseUrl?: string; enabled?: boolean; requestsPerSecond?: number | null };
+    // Omitted keeps the saved budget, so re-entering credentials never resets it; null clears it.
+    const requestBudget: RequestBudgetChange = requestsPerSecond === undefined ? { keep: true } : { keep: false, requestsPerSecond };
     const parsed = mod.credentialsSchema.safeParse(rest);
     if (!parsed.success) {
       const details = parsed.error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
@@ -66,10 +88,12 @@ export async function connectionRoutes(app: ZodApp) {
     const feed = (parsed.data as { feed?: { host?: string; baseUrl?: string } }).feed;
     const feedProblem = feed?.host !== undefined ? ['body.feed.host', ftpHostProblem(feed.host, urlPolicy)] : feed?.baseUrl !== undefined ? ['body.feed.baseUrl', outboundUrlProblem(feed.baseUrl, urlPolicy)] : [];
     if (feedProblem[1]) throw new ApiError(400, 'validation_failed', `${feedProblem[0]} ${feedProblem[1]}`, [{ path: feedProblem[0], message: feedProblem[1] }]);
+    // The verifying call takes its turn in the account's budget as it will be once saved.
+    const budget = requestBudget.keep ? await savedRequestsPerSecond(sql, kind, tenantId, code) : requestBudget.requestsPerSecond;
     const calls = createCallLog(sql, { tenantId, operation: `verify_${kind}` }, { urlPolicy });
     try {
       // Credentials that mint tokens are verified by minting one and using it once.
-      const ctx = { baseUrl, http: calls.http };
+      const ctx = { baseUrl, http: calls.http, requestsPerSecond: budget ?? undefined };
       const mint = kind === 'marketplace' ? minterFor(mod as MarketplaceModule<unknown>, parsed.data, ctx) : undefined;
       await createAdapter(mod, parsed.data, { ...ctx, ...(mint ? { tokens: oneShotTokenSource(mint) } : {}) }).verifyCredentials();
       // Feed settings of their own (an FTP login, a website user) are verified the same way.
@@ -91,6 +115,7 @@ export async function connectionRoutes(app: ZodApp) {
     const row = await saveConnection(sql, config.credentialKeys, kind, tenantId, code, parsed.data, mod.mask(parsed.data), {
       baseUrl,
       enabled,
+      requestBudget,
     });
     // A feed that can run gets the default morning schedule (a dealer's own setting stays).
     const dmod = kind === 'distributor' ? distributorModule(code) : undefined;
@@ -101,7 +126,7 @@ export async function connectionRoutes(app: ZodApp) {
         logScheduleProblem(app, err);
       }
     }
-    return connectionView(row);
+    return connectionView(kind, row);
   }
 
   const responses = { 200: ConnectionResponse, 400: ErrorBody, 401: ErrorBody, 422: ErrorBody, 502: ErrorBody };
@@ -142,8 +167,8 @@ export async function connectionRoutes(app: ZodApp) {
     async (req) => {
       const t = tenantOf(req);
       return {
-        distributors: (await listConnections(sql, 'distributor', t.id)).map(connectionView),
-        marketplaces: (await listConnections(sql, 'marketplace', t.id)).map(connectionView),
+        distributors: (await listConnections(sql, 'distributor', t.id)).map((row) => connectionView('distributor', row)),
+        marketplaces: (await listConnections(sql, 'marketplace', t.id)).map((row) => connectionView('marketplace', row)),
       };
     },
   );
