@@ -4,6 +4,7 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { createCallLog, type CallContext, type CallLog } from '../src/call-log';
+import { writeMirror, type MirrorInput } from './mirror';
 import { followAccount } from './tracking';
 import type { CanonicalCarrier } from '../src/carriers';
 import type { CredentialKey } from '../src/config';
@@ -27,6 +28,7 @@ import type {
 } from '../workflows/types';
 
 export { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED };
+export type { MirrorInput };
 
 export interface ActivityDeps {
   sql: Sql;
@@ -63,6 +65,8 @@ export interface PlacePurchaseOrderInput {
   lines: PoLine[];
   /** Set by dropships that take tracking from their account's reader: its read interval. */
   followAccountEveryMs?: number;
+  /** When the dealer confirmed (for the confirm → order metric). */
+  confirmedAt?: string;
 }
 
 export interface ReadShipmentsInput {
@@ -87,18 +91,6 @@ export interface UploadTrackingInput {
   lines: { marketplaceLineId: string; quantity: number }[];
 }
 
-export interface MirrorInput {
-  tenantId: string;
-  pssOrderId: string;
-  marketplace: { code: string; orderId: string };
-  version: number;
-  status: DropshipStatus;
-  confirmedBy?: string;
-  selections: { lineId: string; distributor: string; distributorSku: string }[];
-  purchaseOrders: PurchaseOrderState[];
-  uploads: UploadState[];
-  events: DropshipEvent[];
-}
 
 /**
  * Turns an adapter failure into what Temporal should do: a permanent refusal becomes a
@@ -319,22 +311,62 @@ export function createActivities(deps: ActivityDeps) {
       const placed = await withCalls(
         ctx,
         async (http) => {
-          await sql`INSERT INTO purchase_orders (po_number, tenant_id, pss_order_id, distributor, attempt, status)
-                    VALUES (${input.poNumber}, ${input.tenantId}, ${input.pssOrderId}, ${input.distributor}, ${input.attempt}, 'submitting')
-                    ON CONFLICT (po_number) DO NOTHING`;
-          await sql`INSERT INTO purchase_order_lines ${sql(
-            input.lines.map((l) => ({ po_number: input.poNumber, line_id: l.lineId, sku: l.sku, distributor_sku: l.distributorSku, quantity: l.quantity })),
-          )} ON CONFLICT (po_number, line_id) DO NOTHING`;
+          // One statement: the PO and its lines exist, and this attempt holds the send lease, or
+          // another attempt does and nothing is returned.
+          const lines = input.lines.map((l) => ({ line_id: l.lineId, sku: l.sku, distributor_sku: l.distributorSku, quantity: l.quantity }));
           const [claim] = await sql`
-            UPDATE purchase_orders SET send_token = ${token}, send_lease_until = now() + ${leaseMs} * interval '1 millisecond'
-            WHERE po_number = ${input.poNumber} AND (send_token IS NULL OR send_lease_until < now() OR send_token = ${token})
-            RETURNING submit_started_at, distributor_order_id`;
+            WITH claim AS (
+              INSERT INTO purchase_orders AS p (po_number, tenant_id, pss_order_id, distributor, attempt, status, send_token, send_lease_until)
+              VALUES (${input.poNumber}, ${input.tenantId}, ${input.pssOrderId}, ${input.distributor}, ${input.attempt}, 'submitting',
+                ${token}, now() + ${leaseMs} * interval '1 millisecond')
+              ON CONFLICT (po_number) DO UPDATE SET send_token = EXCLUDED.send_token, send_lease_until = EXCLUDED.send_lease_until
+              WHERE p.send_token IS NULL OR p.send_lease_until < now() OR p.send_token = EXCLUDED.send_token
+              RETURNING p.submit_started_at, p.distributor_order_id
+            ), lines AS (
+              INSERT INTO purchase_order_lines (po_number, line_id, sku, distributor_sku, quantity)
+              SELECT ${input.poNumber}, x.line_id, x.sku, x.distributor_sku, x.quantity
+              FROM claim, jsonb_to_recordset(${sql.json(lines)}::jsonb) AS x(line_id text, sku text, distributor_sku text, quantity int)
+              ON CONFLICT (po_number, line_id) DO NOTHING
+            )
+            SELECT * FROM claim`;
           if (!claim) {
-            const [held] = await sql`SELECT GREATEST(0, EXTRACT(EPOCH FROM send_lease_until - now()) * 1000)::int AS wait_ms FROM purchase_orders WHERE po_number = ${input.poNumber}`;
-            await recordAttempt(input.poNumber, 'deferred', { code: 'send_in_progress', message: 'another attempt holds the send lease' });
+            const [held] = await sql`
+              WITH deferred AS (
+                INSERT INTO purchase_order_attempts (po_number, outcome, error_code, error_message)
+                VALUES (${input.poNumber}, 'deferred', 'send_in_progress', 'another attempt holds the send lease')
+              )
+              SELECT GREATEST(0, EXTRACT(EPOCH FROM send_lease_until - now()) * 1000)::int AS wait_ms FROM purchase_orders WHERE po_number = ${input.poNumber}`;
             throw sendInProgress(input.poNumber, (held?.wait_ms as number) ?? leaseMs);
           }
-          const release = () => sql`UPDATE purchase_orders SET send_token = NULL, send_lease_until = NULL WHERE po_number = ${input.poNumber} AND send_token = ${token}`;
+          /**
+           * Records how this attempt ended and gives the lease back, in one statement. A placement
+           * whose lease lapsed meanwhile (a newer attempt took over) is recorded as a late answer and
+           * only fills in the distributor's order id.
+           */
+          let finished = false;
+          const finish = async (outcome: 'placed' | 'found_existing' | 'fenced' | 'refused' | 'failed', error?: PurchaseOrderError, orderId?: string) => {
+            finished = true;
+            const [row] = await sql<{ outcome: string }[]>`
+              WITH released AS (
+                UPDATE purchase_orders SET send_token = NULL, send_lease_until = NULL,
+                  distributor_order_id = CASE WHEN ${outcome}::text = 'placed' THEN ${orderId ?? null} ELSE COALESCE(distributor_order_id, ${orderId ?? null}) END
+                WHERE po_number = ${input.poNumber} AND send_token = ${token}
+                RETURNING 1
+              ), late AS (
+                UPDATE purchase_orders SET distributor_order_id = COALESCE(distributor_order_id, ${orderId ?? null})
+                WHERE po_number = ${input.poNumber} AND ${orderId ?? null}::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM released)
+              ), attempt AS (
+                SELECT ${outcome}::text = 'placed' AND NOT EXISTS (SELECT 1 FROM released) AS stale
+              )
+              INSERT INTO purchase_order_attempts (po_number, outcome, error_code, error_message)
+              SELECT ${input.poNumber},
+                CASE WHEN stale THEN 'late_answer' ELSE ${outcome}::text END,
+                CASE WHEN stale THEN 'stale_attempt' ELSE ${error?.code ?? null}::text END,
+                CASE WHEN stale THEN 'order ' || ${orderId ?? ''}::text || ' acknowledged after the lease lapsed' ELSE ${error?.message ?? null}::text END
+              FROM attempt
+              RETURNING outcome`;
+            return row.outcome;
+          };
           let sendMarked = !!claim.submit_started_at;
           try {
             const adapter = await distributorFor(http, input.tenantId, input.distributor);
@@ -344,10 +376,9 @@ export function createActivities(deps: ActivityDeps) {
               const existing = await adapter.findOrder(input.poNumber, { distributorOrderId: (claim.distributor_order_id as string | null) ?? undefined });
               if (!existing) return undefined;
               log.info('PO already at distributor; not re-sending', { distributor: input.distributor, distributorOrderId: existing.distributorOrderId });
-              await sql`UPDATE purchase_orders SET distributor_order_id = COALESCE(distributor_order_id, ${existing.distributorOrderId}) WHERE po_number = ${input.poNumber}`;
-              await recordAttempt(input.poNumber, 'found_existing');
+              await finish('found_existing', undefined, existing.distributorOrderId);
               purchaseOrdersPlaced.inc({ distributor: input.distributor, via: 'found_existing' });
-              await observeConfirmToAck(sql, input);
+              observeConfirmToAck(input);
               return { distributorOrderId: existing.distributorOrderId, alreadyPlaced: true, cancellable };
             };
             if (claim.submit_started_at) {
@@ -373,43 +404,36 @@ export function createActivities(deps: ActivityDeps) {
               WHERE po_number = ${input.poNumber} AND send_token = ${token} AND send_lease_until > now()
               RETURNING 1`;
             if (marked.length === 0) {
-              await recordAttempt(input.poNumber, 'fenced', { code: 'send_in_progress', message: 'the lease lapsed before sending; not sent' });
+              await finish('fenced', { code: 'send_in_progress', message: 'the lease lapsed before sending; not sent' });
               throw sendInProgress(input.poNumber, 0);
             }
             sendMarked = true;
             try {
               const placed = await adapter.placeOrder({ poNumber: input.poNumber, shipTo: input.shipTo, lines: input.lines });
-              const kept = await sql`UPDATE purchase_orders SET distributor_order_id = ${placed.distributorOrderId}
-                                     WHERE po_number = ${input.poNumber} AND send_token = ${token} RETURNING 1`;
-              if (kept.length === 0) {
-                // A newer attempt took over meanwhile: keep what the distributor said, change nothing else.
-                await sql`UPDATE purchase_orders SET distributor_order_id = COALESCE(distributor_order_id, ${placed.distributorOrderId}) WHERE po_number = ${input.poNumber}`;
-                await recordAttempt(input.poNumber, 'late_answer', { code: 'stale_attempt', message: `order ${placed.distributorOrderId} acknowledged after the lease lapsed` });
-              } else {
-                await recordAttempt(input.poNumber, 'placed');
+              if ((await finish('placed', undefined, placed.distributorOrderId)) === 'placed') {
                 log.info('PO placed', { distributor: input.distributor, distributorOrderId: placed.distributorOrderId });
                 purchaseOrdersPlaced.inc({ distributor: input.distributor, via: 'sent' });
-                await observeConfirmToAck(sql, input);
+                observeConfirmToAck(input);
               }
               return { distributorOrderId: placed.distributorOrderId, alreadyPlaced: false, cancellable };
             } catch (err) {
-              if (isExternalCallError(err) && err.code === 'duplicate_po') {
+              if (!finished && isExternalCallError(err) && err.code === 'duplicate_po') {
                 const existing = await found();
                 if (existing) return existing;
               }
               throw err;
             }
           } catch (err) {
-            if (err instanceof ApplicationFailure) throw err;
+            if (err instanceof ApplicationFailure || finished) throw err;
             const e = isExternalCallError(err) ? { code: err.code, message: err.message } : { code: 'error', message: (err as Error).message };
             const refused = isExternalCallError(err) && err.kind === 'permanent';
-            await recordAttempt(input.poNumber, refused ? 'refused' : 'failed', e);
+            await finish(refused ? 'refused' : 'failed', e);
             if (refused) purchaseOrdersRefused.inc({ distributor: input.distributor, code: e.code });
             // A refusal the distributor gave to a send proves nothing was placed, except a duplicate-PO one.
             const fate: PurchaseOrderFate = !sendMarked || (refused && e.code !== 'duplicate_po') ? 'not_placed' : 'unknown';
             throw asActivityFailure(err, DISTRIBUTOR_REFUSAL, { fate });
           } finally {
-            await release();
+            if (!finished) await sql`UPDATE purchase_orders SET send_token = NULL, send_lease_until = NULL WHERE po_number = ${input.poNumber} AND send_token = ${token}`;
           }
         },
         cap,
@@ -551,100 +575,9 @@ export function createActivities(deps: ActivityDeps) {
       });
     },
 
-    /**
-     * Mirrors the workflow's state into the rows the dealer platform searches, in one transaction.
-     * Idempotent and ordered: the dropship row's mirror_version only grows, so a retried or late
-     * mirror of an older state changes nothing.
-     */
+    /** The Postgres mirror of the workflow's state (activities/mirror.ts): one statement, ordered by version. */
     async mirrorDropship(input: MirrorInput): Promise<{ applied: boolean }> {
-      return sql.begin(async (tx) => {
-        const view = {
-          status: input.status,
-          confirmedBy: input.confirmedBy,
-          selections: input.selections,
-          purchaseOrders: input.purchaseOrders,
-          uploads: input.uploads,
-          events: input.events,
-        };
-        const [row] = await tx`
-          UPDATE dropships SET mirror_version = ${input.version}, status = ${input.status}, view = ${tx.json(JSON.parse(JSON.stringify(view)))}, updated_at = now()
-          WHERE tenant_id = ${input.tenantId} AND pss_order_id = ${input.pssOrderId} AND mirror_version < ${input.version}
-          RETURNING 1`;
-        if (!row) return { applied: false };
-        const pos = input.purchaseOrders;
-        if (pos.length) {
-          await tx`
-            INSERT INTO purchase_orders ${tx(
-              pos.map((p) => ({
-                po_number: p.poNumber,
-                tenant_id: input.tenantId,
-                pss_order_id: input.pssOrderId,
-                distributor: p.distributor,
-                attempt: p.attempt,
-                status: p.status,
-                shipped: p.lines.every((l) => (p.shippedQuantities[l.lineId] ?? 0) >= l.quantity),
-                distributor_order_id: p.distributorOrderId ?? null,
-                error_code: p.error?.code ?? null,
-                error_message: p.error?.message ?? null,
-                superseded_by: p.supersededBy ?? null,
-              })),
-            )}
-            ON CONFLICT (po_number) DO UPDATE SET status = EXCLUDED.status, shipped = EXCLUDED.shipped,
-              distributor_order_id = COALESCE(EXCLUDED.distributor_order_id, purchase_orders.distributor_order_id),
-              error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message,
-              superseded_by = EXCLUDED.superseded_by, updated_at = now()`;
-          await tx`
-            INSERT INTO purchase_order_lines ${tx(
-              pos.flatMap((p) =>
-                p.lines.map((l) => ({
-                  po_number: p.poNumber,
-                  line_id: l.lineId,
-                  sku: l.sku,
-                  distributor_sku: l.distributorSku,
-                  quantity: l.quantity,
-                  shipped_quantity: p.shippedQuantities[l.lineId] ?? 0,
-                })),
-              ),
-            )}
-            ON CONFLICT (po_number, line_id) DO UPDATE SET shipped_quantity = EXCLUDED.shipped_quantity`;
-          const shipments = pos.flatMap((p) => (p.shipments ?? []).map((s) => ({ p, s })));
-          if (shipments.length) {
-            await tx`
-              INSERT INTO shipments ${tx(
-                shipments.map(({ p, s }) => ({
-                  po_number: p.poNumber,
-                  tracking_number: s.trackingNumber,
-                  carrier: s.carrier,
-                  service: s.service ?? null,
-                  shipped_at: s.shippedAt,
-                  warehouse: s.warehouse ?? null,
-                  freight_number: s.freightNumber ?? null,
-                  lines: tx.json(s.lines),
-                })),
-              )}
-              ON CONFLICT (po_number, tracking_number) DO NOTHING`;
-          }
-        }
-        if (input.uploads.length) {
-          await tx`
-            INSERT INTO marketplace_uploads ${tx(
-              input.uploads.map((u) => ({
-                tenant_id: input.tenantId,
-                marketplace: input.marketplace.code,
-                marketplace_order_id: input.marketplace.orderId,
-                tracking_number: u.trackingNumber,
-                pss_order_id: input.pssOrderId,
-                po_number: u.poNumber,
-                status: u.status,
-                error_code: u.error?.code ?? null,
-                error_message: u.error?.message ?? null,
-              })),
-            )}
-            ON CONFLICT (tenant_id, marketplace, marketplace_order_id, tracking_number) DO UPDATE SET status = EXCLUDED.status,
-              error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, updated_at = now()`;
-        }
-        return { applied: true };
-      });
+      return { applied: await writeMirror(sql, input) };
     },
   };
 }

@@ -18,6 +18,8 @@ export interface Counters {
   statements: number;
   /** Of those, INSERT, UPDATE, DELETE (and data-modifying CTEs). */
   writes: number;
+  /** Statements by normalized query text (pg_stat_statements' own normalization). */
+  byQuery: Record<string, number>;
   /** Rows inserted, updated and deleted (pg_stat_database). */
   rowsWritten: number;
   transactions: number;
@@ -59,6 +61,7 @@ export async function readCounters(stack: BenchStack, tap: SimulatorTap, settleF
     ...tasks,
     statements: statements.reduce((n, s) => n + Number(s.calls), 0),
     writes: statements.filter((s) => isWriteStatement(s.query)).reduce((n, s) => n + Number(s.calls), 0),
+    byQuery: Object.fromEntries(statements.map((s) => [s.query, Number(s.calls)])),
     rowsWritten: Number(db?.rows ?? 0),
     transactions: Number(db?.xacts ?? 0),
   };
@@ -75,6 +78,11 @@ async function serverTasks(stack: BenchStack): Promise<{ workflowTasks: number; 
 export function delta(before: Counters, after: Counters): Counters {
   const cpu = Object.fromEntries(Object.entries(after.cpu).map(([k, v]) => [k, v - before.cpu[k as keyof Counters['cpu']]])) as Counters['cpu'];
   const d = { ...after, cpu } as Counters;
+  d.byQuery = Object.fromEntries(
+    Object.entries(after.byQuery)
+      .map(([q, n]) => [q, n - (before.byQuery[q] ?? 0)] as const)
+      .filter(([, n]) => n > 0),
+  );
   for (const k of ['at', 'statements', 'writes', 'rowsWritten', 'transactions', 'workflowTasks', 'activityTasks', 'distributorCalls'] as const) d[k] = after[k] - before[k];
   return d;
 }

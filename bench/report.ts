@@ -35,6 +35,8 @@ export interface PhaseResult {
     distributorCalls: number;
     historyEvents?: number;
   };
+  /** The statements that ran most, per successful run, first line of each query (engine phases). */
+  topStatements?: { query: string; perRun: number }[];
 }
 
 export interface OpenPoResult {
@@ -101,6 +103,14 @@ export function summarize(label: string, concurrency: number, samples: Sample[],
       distributorCalls: d.distributorCalls / n,
       historyEvents,
     },
+    ...(worker === 'worker'
+      ? {
+          topStatements: Object.entries(d.byQuery)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 12)
+            .map(([query, calls]) => ({ query: query.replace(/\s+/g, ' ').slice(0, 110), perRun: calls / n })),
+        }
+      : {}),
   };
 }
 
@@ -171,5 +181,16 @@ export function renderReport(r: BenchResults): string {
       ]),
     ),
   ];
+  const last = r.throughput.at(-1)?.manyDealers;
+  if (last?.topStatements?.length) {
+    parts.push(
+      '',
+      formatTable(
+        `Where the statements go (engine, ${s.dealers} dealers, ${last.concurrency} concurrent; per dropship)`,
+        ['per dropship', 'statement'],
+        last.topStatements.map((t) => [t.perRun, t.query]),
+      ),
+    );
+  }
   return parts.join('\n');
 }

@@ -3,6 +3,7 @@
 // the HTTP client. The clients it makes share each distributor account's request cap across the
 // cluster (src/rate-limit.ts).
 import type { Sql } from './db';
+import { GroupCommit } from './group-commit';
 import { createHttpClientFactory, type CallRecord, type HttpClientFactory, type HttpClientFactoryOptions } from './http';
 import { observeCall } from './metrics';
 import { createPostgresLimiter } from './rate-limit';
@@ -25,17 +26,38 @@ export interface CallLog {
 /** Operations nobody waits on: they take their turn after orders in the account's request budget. */
 const BACKGROUND_READS = new Set(['tracking', 'tracking_account', 'live_stock']);
 
+type CallRow = Record<string, string | number | Date | null>;
+
+/** One writer per connection pool: the calls of every activity running in the process share its statements. */
+const writers = new WeakMap<Sql, GroupCommit<CallRow>>();
+function writerFor(sql: Sql): GroupCommit<CallRow> {
+  let w = writers.get(sql);
+  if (!w) writers.set(sql, (w = new GroupCommit<CallRow>((rows) => sql`INSERT INTO external_calls ${sql(rows)}`)));
+  return w;
+}
+
 export function createCallLog(sql: Sql, ctx: CallContext, opts: Omit<HttpClientFactoryOptions, 'limiter' | 'priority'> = {}): CallLog {
   const pending: Promise<unknown>[] = [];
+  const writer = writerFor(sql);
   const write = (r: CallRecord) => {
     observeCall(r, ctx.operation);
-    pending.push(
-      sql`INSERT INTO external_calls (tenant_id, pss_order_id, po_number, target, operation, method, url,
-            request_body, status, response_body, error, duration_ms, started_at)
-          VALUES (${ctx.tenantId ?? null}, ${ctx.pssOrderId ?? null}, ${ctx.poNumber ?? null}, ${r.target},
-            ${ctx.operation ?? null}, ${r.method}, ${r.url}, ${r.requestBody ?? null}, ${r.status ?? null},
-            ${r.responseBody ?? null}, ${r.error ?? null}, ${r.durationMs}, ${r.startedAt})`.catch(() => undefined),
-    );
+    const row: CallRow = {
+      tenant_id: ctx.tenantId ?? null,
+      pss_order_id: ctx.pssOrderId ?? null,
+      po_number: ctx.poNumber ?? null,
+      target: r.target,
+      operation: ctx.operation ?? null,
+      method: r.method,
+      url: r.url,
+      request_body: r.requestBody ?? null,
+      status: r.status ?? null,
+      response_body: r.responseBody ?? null,
+      error: r.error ?? null,
+      duration_ms: r.durationMs,
+      started_at: r.startedAt,
+    };
+    // the call log is for support: losing a row never fails the call it describes
+    pending.push(writer.add(row).catch(() => undefined));
   };
   return {
     http: createHttpClientFactory(write, {

@@ -95,23 +95,10 @@ function secondsSince(iso: string | Date | undefined, now = Date.now()): number 
   return Number.isFinite(t) ? Math.max(0, (now - t) / 1000) : undefined;
 }
 
-/**
- * Observes confirm → acknowledgement for a PO the distributor just acknowledged. The confirm
- * time is the `confirmed` event the workflow mirrored into the dropship row; when that mirror has
- * not landed yet (it runs alongside the first placement) the PO row's creation, which the first
- * placement attempt does right after the confirm, stands in. Never fails the caller.
- */
-export async function observeConfirmToAck(sql: Sql, po: { tenantId: string; pssOrderId: string; poNumber: string; distributor: string }): Promise<void> {
-  try {
-    const [row] = await sql`
-      SELECT (SELECT e->>'at' FROM dropships d, jsonb_array_elements(COALESCE(d.view->'events', '[]'::jsonb)) e
-              WHERE d.tenant_id = ${po.tenantId} AND d.pss_order_id = ${po.pssOrderId} AND e->>'type' = 'confirmed' LIMIT 1) AS confirmed_at,
-             (SELECT created_at FROM purchase_orders WHERE po_number = ${po.poNumber}) AS po_created_at`;
-    const seconds = secondsSince((row?.confirmed_at as string | null) ?? (row?.po_created_at as Date | null) ?? undefined);
-    if (seconds !== undefined) confirmToAck.observe({ distributor: po.distributor }, seconds);
-  } catch {
-    // a metric must never fail a placement
-  }
+/** Confirm → acknowledged by the distributor, from the confirm time the dropship passes with the PO. */
+export function observeConfirmToAck(po: { distributor: string; confirmedAt?: string }): void {
+  const seconds = secondsSince(po.confirmedAt);
+  if (seconds !== undefined) confirmToAck.observe({ distributor: po.distributor }, seconds);
 }
 
 /** Counts one upload attempt; `shippedAt` is given when the tracking is now known to be on the marketplace. */

@@ -305,6 +305,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         shipTo: input.shipTo,
         lines: po.lines,
         ...(patched(ACCOUNT_TRACKING_PATCH) ? { followAccountEveryMs: input.trackingPollIntervalMs } : {}),
+        confirmedAt: state.events.find((e) => e.type === 'confirmed')?.at,
       });
       markPlaced(po, placed.distributorOrderId, placed.cancellable);
       if (placed.trackedByAccount) {
