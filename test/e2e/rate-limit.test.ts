@@ -152,3 +152,25 @@ test("orders go before background reads in an account's budget", async () => {
   const read2 = await limiter.tryTake(key, RATE, 'read');
   expect([read2.granted, read2.tokens]).toEqual([true, 4]);
 });
+
+test('takes asked together are answered together: orders first within a key, every key its own bucket', async () => {
+  const limiter = createPostgresLimiter(poolA);
+  const key = `test:${randomUUID()}`;
+  // Three tokens and a refill clock in the future, as above.
+  await poolA`INSERT INTO rate_limit_buckets (key, tokens, refilled_at, granted) VALUES (${key}, 3, clock_timestamp() + interval '1 hour', true)`;
+  const fresh = Array.from({ length: 8 }, () => `test:${randomUUID()}`);
+  const [readA, orderA, orderB, readB, ...others] = await Promise.all([
+    limiter.tryTake(key, RATE, 'read'),
+    limiter.tryTake(key, RATE, 'order'),
+    limiter.tryTake(key, RATE, 'order'),
+    limiter.tryTake(key, RATE, 'read'),
+    ...fresh.map((k) => limiter.tryTake(k, RATE, 'order')),
+  ]);
+  // Both orders take a token though the reads asked first; one token is left, under the reserve.
+  expect([orderA.granted, orderB.granted, readA.granted, readB.granted]).toEqual([true, true, false, false]);
+  expect(readA.waitMs).toBeGreaterThan(0);
+  const [row] = await poolA`SELECT tokens FROM rate_limit_buckets WHERE key = ${key}`;
+  expect(row.tokens).toBe(1);
+  // A new key's bucket starts full, less the token taken.
+  expect(others.map((o) => [o.granted, o.tokens])).toEqual(fresh.map(() => [true, CAPACITY - 1]));
+});
