@@ -2,6 +2,7 @@
 // the catalog's drop-shippable flag, expiry and the OpenAPI document.
 import { demoDropshipBody } from '../../src/dev/demo';
 import { WPS_DEFAULT_REQUESTS_PER_SECOND } from '../../src/distributors/wps';
+import { TENANT_KEY_TTL_MS, tenantByApiKey } from '../../src/tenants';
 import { ADMIN_KEY, ebayOrder, Stack } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -38,6 +39,16 @@ describe('auth, tenants and the add-on', () => {
     expect(r.body.error).toBe('order_automation_disabled');
     const stored = await stack.sql`SELECT key_hash FROM api_keys WHERE tenant_id = ${t.body.id}`;
     expect(stored[0].key_hash).not.toContain(t.body.apiKey);
+  });
+
+  it('keeps a looked-up key for a few seconds: a revoked key stops working within TENANT_KEY_TTL_MS', async () => {
+    const t = await stack.api('POST', '/v1/tenants', { name: 'Revoked Motors' }, ADMIN_KEY);
+    const at = Date.now();
+    expect(await tenantByApiKey(stack.sql, t.body.apiKey, at)).toMatchObject({ id: t.body.id });
+    await stack.sql`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = ${t.body.id}`;
+    expect(await tenantByApiKey(stack.sql, t.body.apiKey, at + TENANT_KEY_TTL_MS - 1)).toMatchObject({ id: t.body.id });
+    expect(await tenantByApiKey(stack.sql, t.body.apiKey, at + TENANT_KEY_TTL_MS)).toBeUndefined();
+    expect(await tenantByApiKey(stack.sql, 'dsk_unknown', at)).toBeUndefined();
   });
 
   it("answers 404 for another tenant's dropship and purchase order", async () => {

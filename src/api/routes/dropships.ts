@@ -71,7 +71,12 @@ export async function dropshipRoutes(app: ZodApp) {
   }
 
   const handle = (tenantId: string, pssOrderId: string) => temporal().workflow.getHandle(dropshipWorkflowId(tenantId, pssOrderId));
-  const lastStatus = (tenantId: string, pssOrderId: string) => async () => (await existing(tenantId, pssOrderId))?.status;
+  /** A closed or missing workflow: its mirrored status, or 404 when there is no such dropship. */
+  const lastStatus = (tenantId: string, pssOrderId: string) => async () => {
+    const row = await existing(tenantId, pssOrderId);
+    if (!row) throw notFound(`Dropship ${pssOrderId}`);
+    return row.status;
+  };
 
   app.post(
     '/v1/dropships',
@@ -212,7 +217,6 @@ export async function dropshipRoutes(app: ZodApp) {
     async (req, reply) => {
       const t = tenantOf(req);
       const id = req.params.pssOrderId;
-      if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
       const answer = await updateDropship(() => handle(t.id, id), confirmUpdate, req.body, lastStatus(t.id, id));
       return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
@@ -233,7 +237,6 @@ export async function dropshipRoutes(app: ZodApp) {
     async (req, reply) => {
       const t = tenantOf(req);
       const id = req.params.pssOrderId;
-      if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
       const answer = await updateDropship(() => handle(t.id, id), cancelUpdate, { reason: req.body.reason }, lastStatus(t.id, id));
       return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
@@ -254,7 +257,6 @@ export async function dropshipRoutes(app: ZodApp) {
     async (req, reply) => {
       const t = tenantOf(req);
       const id = req.params.pssOrderId;
-      if (!(await existing(t.id, id))) throw notFound(`Dropship ${id}`);
       const answer = await updateDropship(() => handle(t.id, id), retryUploadsUpdate, {}, lastStatus(t.id, id));
       return reply.code(202).send({ accepted: true as const, pssOrderId: id, status: answer.status });
     },
