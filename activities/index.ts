@@ -67,6 +67,8 @@ export interface PlacePurchaseOrderInput {
   followAccountEveryMs?: number;
   /** When the dealer confirmed (for the confirm → order metric). */
   confirmedAt?: string;
+  /** The dropship's state as the PO was sent: written to the mirror first (activities/mirror.ts). */
+  mirror?: MirrorInput;
 }
 
 export interface ReadShipmentsInput {
@@ -89,6 +91,8 @@ export interface UploadTrackingInput {
   service?: string;
   shippedAt: string;
   lines: { marketplaceLineId: string; quantity: number }[];
+  /** The dropship's state as the upload was started: written to the mirror first. */
+  mirror?: MirrorInput;
 }
 
 
@@ -311,6 +315,8 @@ export function createActivities(deps: ActivityDeps) {
       const placed = await withCalls(
         ctx,
         async (http) => {
+          // Versioned: a retry, or a newer mirror already written, makes this a no-op.
+          if (input.mirror) await writeMirror(sql, input.mirror);
           // One statement: the PO and its lines exist, and this attempt holds the send lease, or
           // another attempt does and nothing is returned.
           const lines = input.lines.map((l) => ({ line_id: l.lineId, sku: l.sku, distributor_sku: l.distributorSku, quantity: l.quantity }));
@@ -533,6 +539,7 @@ export function createActivities(deps: ActivityDeps) {
     async uploadTracking(input: UploadTrackingInput): Promise<{ outcome: 'uploaded' | 'already_uploaded' }> {
       const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'upload' };
       return withCalls(ctx, async (http) => {
+        if (input.mirror) await writeMirror(sql, input.mirror);
         const [ledger] = await sql`
           INSERT INTO marketplace_uploads (tenant_id, marketplace, marketplace_order_id, tracking_number, pss_order_id, po_number, status, attempts)
           VALUES (${input.tenantId}, ${input.marketplace}, ${input.marketplaceOrderId}, ${input.trackingNumber}, ${input.pssOrderId}, ${input.poNumber}, 'pending', 1)

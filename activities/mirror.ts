@@ -18,20 +18,25 @@ export interface MirrorInput {
   events: DropshipEvent[];
 }
 
+/** The dropships.view column: the state as the API shows it from Postgres. */
+export function mirrorView(input: Pick<MirrorInput, 'status' | 'confirmedBy' | 'selections' | 'purchaseOrders' | 'uploads' | 'events'>) {
+  return JSON.parse(
+    JSON.stringify({
+      status: input.status,
+      confirmedBy: input.confirmedBy,
+      selections: input.selections,
+      purchaseOrders: input.purchaseOrders,
+      uploads: input.uploads,
+      events: input.events,
+    }),
+  );
+}
+
 /** The rows a mirror writes, as plain JSON for jsonb_to_recordset. */
 export function mirrorRows(input: MirrorInput) {
   const pos = input.purchaseOrders;
   return {
-    view: JSON.parse(
-      JSON.stringify({
-        status: input.status,
-        confirmedBy: input.confirmedBy,
-        selections: input.selections,
-        purchaseOrders: pos,
-        uploads: input.uploads,
-        events: input.events,
-      }),
-    ),
+    view: mirrorView(input),
     purchaseOrders: pos.map((p) => ({
       po_number: p.poNumber,
       distributor: p.distributor,

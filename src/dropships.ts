@@ -15,7 +15,7 @@ import type { Sql } from './db';
 import { distributorModule } from './distributors/registry';
 import type { DistributorLimits } from './distributors/types';
 import { offersFor } from './catalog';
-import { defaultSelection, dropshipCandidates, dropshipView } from '../workflows/decisions';
+import { createdEvent, defaultSelection, dropshipCandidates, dropshipView, initialState, mirrorSnapshot } from '../workflows/decisions';
 import { dropshipWorkflowId, REFUSAL, SA, statusQuery } from '../workflows/messages';
 import type { DropshipInput, DropshipLine, DropshipState, DropshipView, ShipToAddress, UpdateAnswer } from '../workflows/types';
 import { dropshipDetails, dropshipSummary } from '../workflows/summaries';
@@ -122,8 +122,9 @@ export async function connectedDistributors(sql: Sql, tenantId: string): Promise
 }
 
 /** The workflow's input for a new dropship; stored with its row so a repeated request starts the same one. */
-export function dropshipInput(config: Config, tenantId: string, body: CreateDropshipBody, lines: DropshipLine[]): DropshipInput {
+export function dropshipInput(config: Config, tenantId: string, body: CreateDropshipBody, lines: DropshipLine[], createdAt = new Date()): DropshipInput {
   return {
+    createdAt: createdAt.toISOString(),
     tenantId,
     pssOrderId: body.pssOrderId,
     marketplace: body.marketplace,
@@ -134,6 +135,12 @@ export function dropshipInput(config: Config, tenantId: string, body: CreateDrop
     trackingOverdueMs: config.trackingOverdueMs,
     ...(config.trackingFallbackIntervalMs ? { trackingFallbackIntervalMs: config.trackingFallbackIntervalMs } : {}),
   };
+}
+
+/** The first mirror of a new dropship, written by the API with its row (the workflow then starts at version 1). */
+export function firstMirror(input: DropshipInput) {
+  const state = initialState(input, createdEvent(input, input.createdAt ?? new Date().toISOString()));
+  return { version: 1, ...mirrorSnapshot(state) };
 }
 
 /** Starts the dropship's workflow; a workflow that is already running (a repeated request) is left as it is. */

@@ -5,6 +5,7 @@ import type {
   Candidate,
   CancelRequest,
   ConfirmRequest,
+  DropshipEvent,
   DropshipInput,
   DropshipLine,
   DropshipState,
@@ -356,6 +357,23 @@ export function carryOver(input: DropshipInput, state: DropshipState, keepEvents
 }
 
 /** The state a run starts from: fresh, or carried over (lines travel once, in the input). */
+/** The dropship's first event; its time is the API's when the API created it. */
+export function createdEvent(input: DropshipInput, now: string): DropshipEvent {
+  return { at: input.createdAt ?? now, type: 'created', message: `Dropship created for order ${input.pssOrderId}` };
+}
+
+/** What Postgres mirrors of a dropship's state (activities/mirror.ts writes it). */
+export function mirrorSnapshot(state: DropshipState) {
+  return {
+    status: dropshipStatus(state),
+    confirmedBy: state.confirmedBy,
+    selections: state.lines.map((l) => ({ lineId: l.lineId, ...l.selected })),
+    purchaseOrders: state.purchaseOrders,
+    uploads: state.uploads,
+    events: state.events.slice(-50),
+  };
+}
+
 export function initialState(input: DropshipInput, firstEvent: { at: string; type: string; message: string }): DropshipState {
   if (input.resume) return { ...input.resume, lines: input.lines };
   return { phase: 'awaiting_confirmation', lines: input.lines, purchaseOrders: [], uploads: [], events: [firstEvent], version: 2, mirrorVersion: 0 };

@@ -20,6 +20,7 @@ import {
   cancelRefusal,
   carryOver,
   confirmRefusal,
+  createdEvent,
   dropshipStatus,
   dropshipView,
   existsAtDistributor,
@@ -28,6 +29,7 @@ import {
   followedByAccount,
   isActivePo,
   isOpenPo,
+  mirrorSnapshot,
   nextAttempt,
   overduePurchaseOrders,
   poFullyShipped,
@@ -49,6 +51,7 @@ import {
 } from './messages';
 import { dropshipCurrentDetails } from './summaries';
 import { cancelPurchaseOrder, checkLiveStock, findPurchaseOrder, mirrorDropship, placePurchaseOrder, readShipments, uploadTracking } from './steps';
+import type { MirrorInput } from '../activities/mirror';
 import type {
   CancelRequest,
   ConfirmRequest,
@@ -70,6 +73,11 @@ export const DEFAULT_TRACKING_OVERDUE_MS = 30 * 24 * 3600_000;
 export const LIVE_STOCK_PATCH = 'live-stock-before-confirm';
 /** Marks runs whose POs are followed by their account's tracking reader (workflows/account-tracking.ts). */
 export const ACCOUNT_TRACKING_PATCH = 'tracking-per-account';
+/**
+ * Marks runs whose mirror rides on the activities that write Postgres anyway: the API writes the
+ * first one, and placing a PO or uploading tracking writes the state it was started from.
+ */
+export const MIRROR_IN_ACTIVITIES_PATCH = 'mirror-in-activities';
 /** How often a dropship still reads a PO its account's reader follows: a safety net, not the path. */
 export const DEFAULT_TRACKING_FALLBACK_MS = 6 * 3600_000;
 
@@ -105,7 +113,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   // Runs started before this code (or continued from one) finish on the code they started on.
   if (input.resume ? input.resume.version !== 2 : !patched(PHASED_WORKFLOW_PATCH)) return legacyDropshipWorkflow(input);
 
-  const state: DropshipState = initialState(input, { at: now(), type: 'created', message: `Dropship created for order ${input.pssOrderId}` });
+  const state: DropshipState = initialState(input, createdEvent(input, now()));
   const overdueMs = input.trackingOverdueMs ?? DEFAULT_TRACKING_OVERDUE_MS;
   let confirmPending: Pending<ConfirmRequest> | undefined;
   let cancelPending: Pending<CancelRequest> | undefined;
@@ -181,6 +189,23 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
   // Search attributes, the Web UI's details and the Postgres mirror follow every change of state.
   let lastAttributes = '';
   let lastMirrored = '';
+  /** The state to mirror, with its next version, when it changed since the last mirror; it then counts as mirrored. */
+  const nextMirror = (): MirrorInput | undefined => {
+    const snapshot = mirrorSnapshot(state);
+    const text = JSON.stringify(snapshot);
+    if (text === lastMirrored) return undefined;
+    lastMirrored = text;
+    state.mirrorVersion = (state.mirrorVersion ?? 0) + 1;
+    return { tenantId: input.tenantId, pssOrderId: input.pssOrderId, marketplace: input.marketplace, version: state.mirrorVersion, ...snapshot };
+  };
+  // Runs that carry the mirror in their activities; the API wrote the first one when it set createdAt.
+  const mirrorInActivities = patched(MIRROR_IN_ACTIVITIES_PATCH);
+  if (mirrorInActivities && input.createdAt && !input.resume) nextMirror();
+  /** Hands the pending mirror to an activity that writes Postgres anyway (it writes it first). */
+  const carriedMirror = (): { mirror?: MirrorInput } => {
+    const mirror = mirrorInActivities ? nextMirror() : undefined;
+    return mirror ? { mirror } : {};
+  };
   const publish = async () => {
     dirty = false;
     // The Web UI's "current details": metadata answered by a query, so no command and no patch.
@@ -199,25 +224,8 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         { key: SA.poNumbers, value: poNumbers },
       ]);
     }
-    const snapshot = {
-      status,
-      confirmedBy: state.confirmedBy,
-      selections: state.lines.map((l) => ({ lineId: l.lineId, ...l.selected })),
-      purchaseOrders: state.purchaseOrders,
-      uploads: state.uploads,
-      events: state.events.slice(-50),
-    };
-    const text = JSON.stringify(snapshot);
-    if (text === lastMirrored) return;
-    lastMirrored = text;
-    state.mirrorVersion = (state.mirrorVersion ?? 0) + 1;
-    await mirrorDropship({
-      tenantId: input.tenantId,
-      pssOrderId: input.pssOrderId,
-      marketplace: input.marketplace,
-      version: state.mirrorVersion,
-      ...snapshot,
-    });
+    const mirror = nextMirror();
+    if (mirror) await mirrorDropship(mirror);
   };
 
   // ---- Phase 1: the dealer confirms (optionally swapping distributors), cancels, or lets it expire.
@@ -306,6 +314,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         lines: po.lines,
         ...(patched(ACCOUNT_TRACKING_PATCH) ? { followAccountEveryMs: input.trackingPollIntervalMs } : {}),
         confirmedAt: state.events.find((e) => e.type === 'confirmed')?.at,
+        ...carriedMirror(),
       });
       markPlaced(po, placed.distributorOrderId, placed.cancellable);
       if (placed.trackedByAccount) {
@@ -419,6 +428,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         service: s.service,
         shippedAt: s.shippedAt,
         lines: s.lines.map((sl) => ({ marketplaceLineId: state.lines.find((l) => l.lineId === sl.lineId)!.marketplaceLineId, quantity: sl.quantity })),
+        ...carriedMirror(),
       });
       Object.assign(u, { status: 'confirmed', outcome: r.outcome, error: undefined });
       event('uploaded', `${s.trackingNumber} ${r.outcome === 'already_uploaded' ? 'was already on' : 'uploaded to'} ${input.marketplace.code}`);

@@ -137,6 +137,11 @@ export interface DropshipInput {
   /** A PO not fully shipped this long after it was placed waits for a person (`tracking_overdue`). */
   trackingOverdueMs?: number;
   /**
+   * When the API created the dropship. The API then wrote the first mirror itself (version 1, from
+   * the same pure functions), so the run does not write it again.
+   */
+  createdAt?: string;
+  /**
    * State carried across continue-as-new. Runs started before the workflow was split into
    * phases carry it without `version` and finish on the legacy code.
    */

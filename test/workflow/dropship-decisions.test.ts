@@ -325,3 +325,32 @@ it("follows a PO once a person records the distributor's order number (a lost an
   await until(h, () => mocks.readShipments.mock.calls.some(([i]) => i.distributorOrderId === '1000042'), 'tracking read with the order number');
   expect(mocks.placePurchaseOrder).toHaveBeenCalledTimes(1);
 });
+
+it('mirrors through the activities that write Postgres anyway: versions only grow, and the API wrote the first', async () => {
+  mocks.readShipments.mockImplementation(async (i: { lines: { lineId: string; quantity: number }[] }) => ({
+    shipments: [{ trackingNumber: '1Z0002', carrier: 'UPS', shippedAt: '2026-11-30T00:00:00.000Z', lines: i.lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })) }],
+    shippedQuantities: Object.fromEntries(i.lines.map((l) => [l.lineId, l.quantity])),
+  }));
+  const i = input({ createdAt: '2026-11-30T08:00:00.000Z' });
+  const h = await start(i);
+  await h.executeUpdate(confirmUpdate, { args: [{ confirmedBy: 'ann' }] });
+  const done = await h.result();
+  expect(done.status).toBe('completed');
+  // The created event carries the API's time, as in the first mirror the API wrote (version 1).
+  expect(done.events[0]).toMatchObject({ at: '2026-11-30T08:00:00.000Z', type: 'created' });
+
+  const placed = (mocks.placePurchaseOrder as jest.Mock).mock.calls[0][0];
+  const uploaded = (mocks.uploadTracking as jest.Mock).mock.calls[0][0];
+  // The PO's activity carries the state it was sent from; the upload's, the shipment it uploads.
+  expect(placed.mirror).toMatchObject({ status: 'submitting', purchaseOrders: [expect.objectContaining({ status: 'submitting' })] });
+  expect(uploaded.mirror).toMatchObject({ uploads: [expect.objectContaining({ trackingNumber: '1Z0002', status: 'pending' })] });
+  const local = (mocks.mirrorDropship as jest.Mock).mock.calls.map((c) => c[0]);
+  const versions = [...local, placed.mirror, uploaded.mirror].map((m) => m.version).sort((a, b) => a - b);
+  // Each state written once, never version 1 again, and the last one is the final state.
+  expect(new Set(versions).size).toBe(versions.length);
+  expect(versions[0]).toBeGreaterThan(1);
+  expect(local.at(-1)).toMatchObject({ status: 'completed', version: Math.max(...versions) });
+  // Only states no activity carried go through the local mirror (live stock, when it lands before the confirm; placed; completed).
+  expect(local.map((m) => m.status).slice(-2)).toEqual(['submitted', 'completed']);
+  expect(local.length).toBeLessThanOrEqual(3);
+});

@@ -20,6 +20,7 @@ import {
   dropshipInput,
   dropshipResponse,
   FINAL_STATUSES,
+  firstMirror,
   initialView,
   mirroredView,
   queryDropship,
@@ -31,6 +32,7 @@ import {
 import { marketplaceModule } from '../../marketplaces/registry';
 import { cancelUpdate, confirmUpdate, dropshipWorkflowId, retryUploadsUpdate } from '../../../workflows/messages';
 import type { DropshipInput, DropshipView } from '../../../workflows/types';
+import { mirrorView } from '../../../activities/mirror';
 import { dropshipLogContext } from '../log-context';
 import { createdAtKey, olderThan, pageOf } from '../paging';
 
@@ -125,10 +127,11 @@ export async function dropshipRoutes(app: ZodApp) {
         );
       }
       const input = dropshipInput(config, t.id, body, built.lines);
+      const mirror = firstMirror(input);
       const inserted = await sql`
-        INSERT INTO dropships (tenant_id, pss_order_id, workflow_id, request, request_hash, status, workflow_input)
+        INSERT INTO dropships (tenant_id, pss_order_id, workflow_id, request, request_hash, status, workflow_input, view, mirror_version)
         VALUES (${t.id}, ${body.pssOrderId}, ${dropshipWorkflowId(t.id, body.pssOrderId)}, ${sql.json(JSON.parse(JSON.stringify(body)))}, ${hash},
-                'awaiting_confirmation', ${sql.json(JSON.parse(JSON.stringify(input)))})
+                ${mirror.status}, ${sql.json(JSON.parse(JSON.stringify(input)))}, ${sql.json(mirrorView(mirror))}, ${mirror.version})
         ON CONFLICT (tenant_id, pss_order_id) DO NOTHING RETURNING pss_order_id`;
       if (inserted.length === 0) return repeat((await existing(t.id, body.pssOrderId))!); // a concurrent request won the insert
       return reply.code(201).send(dropshipResponse(initialView(await start(input))));
