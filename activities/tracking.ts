@@ -47,16 +47,35 @@ export async function followAccount(client: Client, taskQueue: string, input: Ac
   });
 }
 
-export function createTrackingActivities(deps: TrackingActivityDeps) {
+/** How many intervals a worker reads an account's open POs from memory before it asks Postgres again. */
+export const OPEN_PO_REFRESH_INTERVALS = 10;
+
+/**
+ * The open POs of each account as this worker last read them, so a read that finds nothing new
+ * costs no SELECT. A PO placed since (the reader's signal count moved) or a list older than
+ * OPEN_PO_REFRESH_INTERVALS reads Postgres again; POs a person cancelled meanwhile stay listed
+ * until then, which only costs their share of the batched read (their dropship ignores them).
+ */
+class OpenPoMemory {
+  private lists = new Map<string, { placedSignals: number; at: number; open: OpenPo[] }>();
+  get(key: string, placedSignals: number, maxAgeMs: number, now: number): OpenPo[] | undefined {
+    const e = this.lists.get(key);
+    return e && e.placedSignals === placedSignals && now - e.at < maxAgeMs ? e.open : undefined;
+  }
+  set(key: string, placedSignals: number, open: OpenPo[], now: number): void {
+    this.lists.set(key, { placedSignals, at: now, open });
+  }
+  /** The same list less the POs that shipped in full; it is as old as before. */
+  keepOpen(key: string): void {
+    const e = this.lists.get(key);
+    if (e) e.open = e.open.filter((po) => po.lines.some((l) => l.shipped < l.quantity));
+  }
+}
+
+export function createTrackingActivities(deps: TrackingActivityDeps, now = () => Date.now()) {
   const { sql } = deps;
-  return {
-    /**
-     * Reads every open PO of the account with the adapter's batched read and signals the dropships
-     * whose POs have a new tracking number or shipped quantity. One SELECT and a few distributor
-     * calls per account, whatever the number of POs; nothing per PO that did not change.
-     */
-    async readAccountTracking(input: { tenantId: string; distributor: string }): Promise<{ open: number; calls: number; changed: number }> {
-      const open = await sql<OpenPo[]>`
+  const memory = new OpenPoMemory();
+  const readOpenPos = (tenantId: string, distributor: string) => sql<OpenPo[]>`
         SELECT po.po_number, po.pss_order_id, po.distributor_order_id,
                to_char(COALESCE(po.submit_started_at, po.created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS placed_at,
                (SELECT json_agg(json_build_object('lineId', l.line_id, 'sku', l.sku, 'distributorSku', l.distributor_sku,
@@ -64,8 +83,23 @@ export function createTrackingActivities(deps: TrackingActivityDeps) {
                   FROM purchase_order_lines l WHERE l.po_number = po.po_number) AS lines,
                (SELECT COALESCE(json_agg(s.tracking_number), '[]'::json) FROM shipments s WHERE s.po_number = po.po_number) AS known
         FROM purchase_orders po
-        WHERE po.tenant_id = ${input.tenantId} AND po.distributor = ${input.distributor}
-          AND po.status IN ('submitted', 'partially_shipped') AND NOT po.shipped`;
+        WHERE po.tenant_id = ${tenantId} AND po.distributor = ${distributor}
+          -- a PO placed a moment ago may still be mirrored as submitting; its order id says it is placed
+          AND (po.status IN ('submitted', 'partially_shipped') OR (po.status = 'submitting' AND po.distributor_order_id IS NOT NULL))
+          AND NOT po.shipped`;
+  return {
+    /**
+     * Reads every open PO of the account with the adapter's batched read and signals the dropships
+     * whose POs have a new tracking number or shipped quantity. A few distributor calls per account,
+     * whatever the number of POs, and a SELECT only when a PO was placed since the last one (or the
+     * remembered list is old, see OpenPoMemory); nothing per PO that did not change.
+     */
+    async readAccountTracking(input: { tenantId: string; distributor: string; intervalMs?: number; placedSignals?: number }): Promise<{ open: number; calls: number; changed: number }> {
+      const key = `${input.tenantId}\u0000${input.distributor}`;
+      const signals = input.placedSignals ?? 0;
+      const remembered = input.intervalMs === undefined ? undefined : memory.get(key, signals, input.intervalMs * OPEN_PO_REFRESH_INTERVALS, now());
+      const open = remembered ?? [...(await readOpenPos(input.tenantId, input.distributor))];
+      if (!remembered) memory.set(key, signals, open, now());
       if (open.length === 0) return { open: 0, calls: 0, changed: 0 };
 
       const found = await withCallLog({ sql, urlPolicy: deps.urlPolicy, timeoutCapMs: deps.upstreamTimeoutCapMs }, { tenantId: input.tenantId, operation: 'tracking_account' }, async (calls) => {
@@ -90,6 +124,9 @@ export function createTrackingActivities(deps: TrackingActivityDeps) {
         const moreShipped = po.lines.some((l) => (allocated.shippedQuantities[l.lineId] ?? 0) > l.shipped);
         if (!newTracking && !moreShipped) continue;
         changed++;
+        // What this worker remembers moves on with what it sent; a PO shipped in full is no longer open.
+        po.known = [...new Set([...po.known, ...allocated.shipments.map((s) => s.trackingNumber)])];
+        for (const l of po.lines) l.shipped = allocated.shippedQuantities[l.lineId] ?? l.shipped;
         try {
           await deps.client.workflow.getHandle(dropshipWorkflowId(input.tenantId, po.pss_order_id)).signal(shipmentsFoundSignal, { poNumber: po.po_number, ...allocated });
         } catch (err) {
@@ -98,6 +135,7 @@ export function createTrackingActivities(deps: TrackingActivityDeps) {
           log.info('dropship closed before its shipments arrived', { poNumber: po.po_number, pssOrderId: po.pss_order_id });
         }
       }
+      if (changed) memory.keepOpen(key);
       return { open: open.length, calls: found.calls, changed };
     },
   };

@@ -21,16 +21,18 @@ const IDLE_READS_BEFORE_END = 3;
 export async function AccountTrackingWorkflow(input: AccountTrackingInput): Promise<void> {
   let intervalMs = input.intervalMs;
   let idle = input.idleReads ?? 0;
+  let placedSignals = input.placedSignals ?? 0;
   // A newly placed PO keeps the reader going, even when it arrives as the reader decides to end.
   setHandler(followAccountSignal, (s) => {
     intervalMs = s.intervalMs;
     idle = 0;
+    placedSignals++;
   });
   setCurrentDetails(`**Reading** tracking for dealer ${input.tenantId} at ${input.distributor} every ${intervalMs} ms`);
   while (idle < IDLE_READS_BEFORE_END) {
     await sleep(intervalMs);
     try {
-      const r = await readAccountTracking({ tenantId: input.tenantId, distributor: input.distributor });
+      const r = await readAccountTracking({ tenantId: input.tenantId, distributor: input.distributor, intervalMs, placedSignals });
       idle = r.open === 0 ? idle + 1 : 0;
       setCurrentDetails(
         `**Reading** tracking for dealer ${input.tenantId} at ${input.distributor} every ${intervalMs} ms\n` +
@@ -40,7 +42,7 @@ export async function AccountTrackingWorkflow(input: AccountTrackingInput): Prom
       setCurrentDetails(`**Reading** tracking for dealer ${input.tenantId} at ${input.distributor}\n**Last read failed** ${(err as Error).message}`);
     }
     if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof AccountTrackingWorkflow>({ ...input, intervalMs, idleReads: idle });
+      await continueAsNew<typeof AccountTrackingWorkflow>({ ...input, intervalMs, idleReads: idle, placedSignals });
     }
   }
 }

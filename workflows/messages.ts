@@ -35,6 +35,8 @@ export interface AccountTrackingInput {
   intervalMs: number;
   /** Reads in a row that found no open PO; carried across continue-as-new. */
   idleReads?: number;
+  /** Counts the POs placed since the reader started: a read whose count changed reads the open POs again. */
+  placedSignals?: number;
 }
 
 /** A PO of this account was placed: keep reading (sent with signal-with-start by the place activity). */
