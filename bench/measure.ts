@@ -61,7 +61,8 @@ export async function readCounters(stack: BenchStack, tap: SimulatorTap, settleF
     ...tasks,
     statements: statements.reduce((n, s) => n + Number(s.calls), 0),
     writes: statements.filter((s) => isWriteStatement(s.query)).reduce((n, s) => n + Number(s.calls), 0),
-    byQuery: Object.fromEntries(statements.map((s) => [s.query, Number(s.calls)])),
+    // one text can have several entries (one per parameter typing): add them up
+    byQuery: statements.reduce<Record<string, number>>((m, s) => ((m[s.query] = (m[s.query] ?? 0) + Number(s.calls)), m), {}),
     rowsWritten: Number(db?.rows ?? 0),
     transactions: Number(db?.xacts ?? 0),
   };

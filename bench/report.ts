@@ -107,7 +107,7 @@ export function summarize(label: string, concurrency: number, samples: Sample[],
       ? {
           topStatements: Object.entries(d.byQuery)
             .sort((a, b) => b[1] - a[1])
-            .slice(0, 12)
+            .slice(0, 16)
             .map(([query, calls]) => ({ query: query.replace(/\s+/g, ' ').slice(0, 110), perRun: calls / n })),
         }
       : {}),
