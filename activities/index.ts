@@ -536,7 +536,7 @@ export function createActivities(deps: ActivityDeps) {
      * a try after an earlier one reads back from the marketplace before posting, and a duplicate
      * counts as done.
      */
-    async uploadTracking(input: UploadTrackingInput): Promise<{ outcome: 'uploaded' | 'already_uploaded' }> {
+    async uploadTracking(input: UploadTrackingInput): Promise<{ outcome: 'uploaded' | 'already_uploaded'; fulfillmentId?: string }> {
       const ctx = { tenantId: input.tenantId, pssOrderId: input.pssOrderId, poNumber: input.poNumber, operation: 'upload' };
       return withCalls(ctx, async (http) => {
         if (input.mirror) await writeMirror(sql, input.mirror);
@@ -567,14 +567,10 @@ export function createActivities(deps: ActivityDeps) {
             trackingNumber: input.trackingNumber,
             shippedAt: input.shippedAt,
           });
-          if (r.fulfillmentId) {
-            await sql`UPDATE marketplace_uploads SET fulfillment_id = ${r.fulfillmentId}
-                      WHERE tenant_id = ${input.tenantId} AND marketplace = ${input.marketplace}
-                        AND marketplace_order_id = ${input.marketplaceOrderId} AND tracking_number = ${input.trackingNumber}`;
-          }
           log.info('tracking uploaded', { marketplace: input.marketplace, trackingNumber: input.trackingNumber, outcome: r.outcome });
           recordUpload(input.marketplace, r.outcome, input.shippedAt);
-          return { outcome: r.outcome };
+          // the marketplace's id for it goes to the ledger row with the dropship's next mirror
+          return { outcome: r.outcome, ...(r.fulfillmentId ? { fulfillmentId: r.fulfillmentId } : {}) };
         } catch (err) {
           recordUpload(input.marketplace, isExternalCallError(err) && err.kind === 'permanent' ? 'refused' : 'failed');
           throw asActivityFailure(err, UPLOAD_REFUSED);

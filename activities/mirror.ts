@@ -74,6 +74,7 @@ export function mirrorRows(input: MirrorInput) {
       tracking_number: u.trackingNumber,
       po_number: u.poNumber,
       status: u.status,
+      fulfillment_id: u.fulfillmentId ?? null,
       error_code: u.error?.code ?? null,
       error_message: u.error?.message ?? null,
     })),
@@ -116,12 +117,13 @@ export async function writeMirror(sql: Sql, input: MirrorInput): Promise<boolean
       RETURNING 1
     ), uploads AS (
       INSERT INTO marketplace_uploads (tenant_id, marketplace, marketplace_order_id, tracking_number, pss_order_id, po_number,
-        status, error_code, error_message)
+        status, fulfillment_id, error_code, error_message)
       SELECT d.tenant_id, ${input.marketplace.code}, ${input.marketplace.orderId}, x.tracking_number, d.pss_order_id, x.po_number,
-        x.status, x.error_code, x.error_message
+        x.status, x.fulfillment_id, x.error_code, x.error_message
       FROM d, jsonb_to_recordset(${sql.json(r.uploads)}::jsonb) AS x(tracking_number text, po_number text, status text,
-        error_code text, error_message text)
+        fulfillment_id text, error_code text, error_message text)
       ON CONFLICT (tenant_id, marketplace, marketplace_order_id, tracking_number) DO UPDATE SET status = EXCLUDED.status,
+        fulfillment_id = COALESCE(EXCLUDED.fulfillment_id, marketplace_uploads.fulfillment_id),
         error_code = EXCLUDED.error_code, error_message = EXCLUDED.error_message, updated_at = now()
       RETURNING 1
     )

@@ -114,6 +114,8 @@ export interface UploadState {
   carrier: string;
   status: UploadStatus;
   outcome?: 'uploaded' | 'already_uploaded';
+  /** The marketplace's id for the uploaded tracking, where it gives one. */
+  fulfillmentId?: string;
   error?: PurchaseOrderError;
   attempts?: number;
 }
