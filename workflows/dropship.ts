@@ -78,6 +78,8 @@ export const ACCOUNT_TRACKING_PATCH = 'tracking-per-account';
  * first one, and placing a PO or uploading tracking writes the state it was started from.
  */
 export const MIRROR_IN_ACTIVITIES_PATCH = 'mirror-in-activities';
+/** Marks runs that read a PO placed outside placement (a recorded order number, a PO found) at the usual interval at once. */
+export const POLL_UNFOLLOWED_PATCH = 'poll-unfollowed-po';
 /** How often a dropship still reads a PO its account's reader follows: a safety net, not the path. */
 export const DEFAULT_TRACKING_FALLBACK_MS = 6 * 3600_000;
 
@@ -347,6 +349,8 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     po.cancellable = cancellable;
     po.error = undefined;
     dirty = true;
+    // Its account's reader does not follow it (yet): the next read must not wait for the long safety-net interval.
+    if (!po.trackedByAccount && patched(POLL_UNFOLLOWED_PATCH)) nextPollAt = Math.min(nextPollAt, Date.now() + input.trackingPollIntervalMs);
   }
 
   const startPlacing = () => {
@@ -430,7 +434,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
         lines: s.lines.map((sl) => ({ marketplaceLineId: state.lines.find((l) => l.lineId === sl.lineId)!.marketplaceLineId, quantity: sl.quantity })),
         ...carriedMirror(),
       });
-      Object.assign(u, { status: 'confirmed', outcome: r.outcome, error: undefined });
+      Object.assign(u, { status: 'confirmed', outcome: r.outcome, error: undefined, ...(r.fulfillmentId ? { fulfillmentId: r.fulfillmentId } : {}) });
       event('uploaded', `${s.trackingNumber} ${r.outcome === 'already_uploaded' ? 'was already on' : 'uploaded to'} ${input.marketplace.code}`);
     } catch (err) {
       const e = refusalOf(err);
@@ -504,7 +508,12 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     if (refusal) return settle(p, { refusal });
     const po = state.purchaseOrders.find((x) => x.poNumber === req.poNumber)!;
     const by = req.requestedBy ? ` (requested by ${req.requestedBy})` : '';
+    // A PO a person puts back on track is read by this run until shipped: its account's reader may have ended meanwhile.
+    const readByThisRun = () => {
+      if (patched(POLL_UNFOLLOWED_PATCH)) po.trackedByAccount = undefined;
+    };
     if (req.distributorOrderId) {
+      readByThisRun();
       markPlaced(po, req.distributorOrderId, !!po.cancellable);
       event('po_recorded', `PO ${po.poNumber} is order ${req.distributorOrderId} at ${po.distributor}${by}; following it`);
       return settle(p, { poNumber: po.poNumber });
@@ -512,6 +521,7 @@ export async function DropshipWorkflow(input: DropshipInput): Promise<DropshipVi
     if (!req.distributor || req.distributor === po.distributor) {
       if (po.fate === 'placed') {
         // tracking_overdue: the order exists; keep following it, with a fresh clock
+        readByThisRun();
         markPlaced(po, po.distributorOrderId!, !!po.cancellable);
         event('po_retry', `Following PO ${po.poNumber} again${by}`);
       } else {

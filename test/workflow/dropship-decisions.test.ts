@@ -354,3 +354,20 @@ it('mirrors through the activities that write Postgres anyway: versions only gro
   expect(local.map((m) => m.status).slice(-2)).toEqual(['submitted', 'completed']);
   expect(local.length).toBeLessThanOrEqual(3);
 });
+
+it('reads a recorded PO at the usual interval though its other PO waits on the account reader’s long safety net', async () => {
+  const { ApplicationFailure } = await import('@temporalio/common');
+  mocks.placePurchaseOrder.mockImplementation(async (i: { poNumber: string; distributor: string }) => {
+    if (i.distributor === 'wps') return { distributorOrderId: `ORD-${i.poNumber}`, alreadyPlaced: false, cancellable: false, trackedByAccount: true };
+    throw ApplicationFailure.create({ type: 'DistributorRefusal', nonRetryable: true, message: 'lost', details: [{ code: 'timeout', message: 'no answer', fate: 'unknown' }] });
+  });
+  const i = input({ trackingFallbackIntervalMs: 3_600_000 }, 2);
+  i.lines[1].selected = { distributor: 'automatic', distributorSku: 'automatic-SKU' };
+  const h = await start(i);
+  await h.executeUpdate(confirmUpdate, { args: [{ confirmedBy: 'ann' }] });
+  const parked = await until(h, (v) => v.purchaseOrders.some((p) => p.status === 'needs_attention') && v.purchaseOrders.some((p) => p.status === 'submitted'), 'one placed, one parked');
+  const po = parked.purchaseOrders.find((p) => p.status === 'needs_attention')!.poNumber;
+  await h.executeUpdate(retryPurchaseOrderUpdate, { args: [{ poNumber: po, distributorOrderId: '1000077' }] });
+  // Without the fix the next read waited for the hour-long safety net of the WPS PO.
+  await until(h, () => mocks.readShipments.mock.calls.some(([r]) => r.distributorOrderId === '1000077'), 'tracking read of the recorded PO');
+});
