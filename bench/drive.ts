@@ -39,13 +39,13 @@ export async function createDealer(stack: BenchStack, n: number): Promise<Dealer
   const ebayToken = `bench-ebay-user-token-${n}`;
   stack.wps.addAccount({ apiToken: wpsToken });
   stack.ebay.addToken({ token: ebayToken });
-  const t = await must('POST', `${stack.api}/v1/tenants`, { name: `Bench Powersports ${n}` }, stack.adminKey);
-  await must('PUT', `${stack.api}/v1/tenants/${t.id}/order-automation`, { enabled: true }, stack.adminKey);
+  const t = await must('POST', `${stack.nextApi()}/v1/tenants`, { name: `Bench Powersports ${n}` }, stack.adminKey);
+  await must('PUT', `${stack.nextApi()}/v1/tenants/${t.id}/order-automation`, { enabled: true }, stack.adminKey);
   const key = t.apiKey as string;
-  await must('PUT', `${stack.api}/v1/connections/distributors/wps`, { apiToken: wpsToken, baseUrl: stack.wpsUrl }, key);
-  await must('PUT', `${stack.api}/v1/connections/marketplaces/ebay`, { accessToken: ebayToken, baseUrl: stack.ebayUrl }, key);
+  await must('PUT', `${stack.nextApi()}/v1/connections/distributors/wps`, { apiToken: wpsToken, baseUrl: stack.wpsUrl }, key);
+  await must('PUT', `${stack.nextApi()}/v1/connections/marketplaces/ebay`, { accessToken: ebayToken, baseUrl: stack.ebayUrl }, key);
   const offer = { ...OFFER, warehouses: Object.keys(OFFER.warehouses).map((code) => ({ code, quantity: STOCK })) };
-  await must('PUT', `${stack.api}/v1/catalog/products/${encodeURIComponent(ITEM.sku)}`, { title: ITEM.title, offers: [offer] }, key);
+  await must('PUT', `${stack.nextApi()}/v1/catalog/products/${encodeURIComponent(ITEM.sku)}`, { title: ITEM.title, offers: [offer] }, key);
   return { tenantId: t.id, key };
 }
 
@@ -90,10 +90,10 @@ export async function driveDropship(ctx: DriveContext, dealer: Dealer, pssOrderI
       shipTo: SHIP_TO,
       lines: [{ lineId: 'L1', marketplaceLineId: order.lineIds[0], sku: ITEM.sku, quantity: 1 }],
     };
-    const created = await send('POST', `${stack.api}/v1/dropships`, { key: dealer.key, body, timeoutMs: ctx.timeoutMs });
+    const created = await send('POST', `${stack.nextApi()}/v1/dropships`, { key: dealer.key, body, timeoutMs: ctx.timeoutMs });
     if (created.status !== 201) throw new Error(`create → ${created.status} ${JSON.stringify(created.body).slice(0, 200)}`);
     const confirmAt = Date.now();
-    const confirmed = await send('POST', `${stack.api}/v1/dropships/${pssOrderId}/confirm`, { key: dealer.key, body: { confirmedBy: 'bench' }, timeoutMs: ctx.timeoutMs });
+    const confirmed = await send('POST', `${stack.nextApi()}/v1/dropships/${pssOrderId}/confirm`, { key: dealer.key, body: { confirmedBy: 'bench' }, timeoutMs: ctx.timeoutMs });
     if (confirmed.status !== 202) throw new Error(`confirm → ${confirmed.status} ${JSON.stringify(confirmed.body).slice(0, 200)}`);
     const poNumber = purchaseOrderNumber(dealer.tenantId, pssOrderId, 'wps', 1);
     sample.confirmToOrderMs = (await tap.ordered.wait(poNumber, ctx.timeoutMs, 'order at WPS for PO')) - confirmAt;
@@ -103,7 +103,7 @@ export async function driveDropship(ctx: DriveContext, dealer: Dealer, pssOrderI
     await shipAtWps(stack, poNumber);
     sample.shipToTrackingMs = (await tap.uploaded.wait(order.orderId, ctx.timeoutMs, 'tracking on eBay for order')) - shipAt;
     await withTimeout(ctx.client.workflow.getHandle(workflowId).result(), ctx.timeoutMs, `dropship ${pssOrderId}`);
-    const done = await send('GET', `${stack.api}/v1/dropships/${pssOrderId}`, { key: dealer.key });
+    const done = await send('GET', `${stack.nextApi()}/v1/dropships/${pssOrderId}`, { key: dealer.key });
     if (done.body?.status !== 'completed') throw new Error(`dropship ${pssOrderId} ended ${done.status} ${done.body?.status}`);
   } catch (err) {
     sample.error = (err as Error).message;

@@ -1,6 +1,8 @@
 // `npm run bench`: the engine against Temporal's own floor, side by side in one run, on a stack of
 // its own (see bench/stack.ts and docs/bench.md). BENCH_QUICK=1 (or --quick) runs a tiny version.
-// Prints the tables and writes bench/results/latest.json.
+// BENCH_TOPOLOGY=1 (or --topology) runs it on Temporal's own server on Postgres with two workers
+// and two API servers, and adds a one-worker stretch. Prints the tables and writes
+// bench/results/latest.json (topology: bench/results/topology.json).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,15 +15,17 @@ import { meanEvents, renderReport, summarize, type BenchResults, type OpenPoResu
 import { countEvents, shapeOf, totalsOf, type Step } from '../bench/shape';
 import { BenchStack } from '../bench/stack';
 import { SimulatorTap } from '../bench/tap';
+import { renderWorkerScaling, topologyOf, TOPOLOGY_LINE, workerScaling, type TopologyResults } from '../bench/topology';
 
 const ROOT = resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1' || process.argv.includes('--quick');
+const TOPOLOGY = process.env.BENCH_TOPOLOGY === '1' || process.argv.includes('--topology');
 const PLAN = QUICK
-  ? { levels: [1, 5], runs: { 1: 3, 5: 10 } as Record<number, number>, dealers: 5, openPos: [20, 50], openPoInterval: '10s' }
-  : { levels: [1, 10, 50], runs: { 1: 10, 10: 50, 50: 150 } as Record<number, number>, dealers: 50, openPos: [100, 500, 2000], openPoInterval: '120s' };
+  ? { levels: [1, 5], runs: { 1: 3, 5: 10 } as Record<number, number>, dealers: 5, openPos: [20, 50], openPoInterval: '10s', scaling: { concurrency: 20, runs: 60 } }
+  : { levels: [1, 10, 50], runs: { 1: 10, 10: 50, 50: 150 } as Record<number, number>, dealers: 50, openPos: [100, 500, 2000], openPoInterval: '120s', scaling: { concurrency: 50, runs: 150 } };
 const POLL_INTERVAL = process.env.BENCH_POLL_INTERVAL ?? '1s';
 const RUN_DIR = resolve(ROOT, process.env.BENCH_RUN_DIR ?? '.data/bench');
-const RESULTS = join(ROOT, 'bench/results/latest.json');
+const RESULTS = join(ROOT, `bench/results/${TOPOLOGY ? 'topology' : 'latest'}.json`);
 /** How long one dropship or floor run may take before it counts as failed. */
 const RUN_TIMEOUT_MS = 180_000;
 /** Histories fetched per phase (after its counters are read, so fetching them is not counted). */
@@ -31,7 +35,7 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 const runTag = Date.now().toString(36);
 
 async function main(): Promise<void> {
-  const stack = new BenchStack({ runDir: RUN_DIR, pollInterval: POLL_INTERVAL, log });
+  const stack = new BenchStack({ runDir: RUN_DIR, pollInterval: POLL_INTERVAL, log, topology: TOPOLOGY });
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= stack.stop());
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
@@ -68,8 +72,9 @@ async function main(): Promise<void> {
       });
     }
 
+    const scaling = TOPOLOGY ? await workerScaling(ctx, many, PLAN.scaling.concurrency, PLAN.scaling.runs, runTag, log) : undefined;
     const openPos = await openPoCost(ctx, many);
-    const results: BenchResults = {
+    const base: BenchResults = {
       at: new Date().toISOString(),
       quick: QUICK,
       cores: cpus().length,
@@ -84,9 +89,13 @@ async function main(): Promise<void> {
       throughput,
       openPos,
     };
+    const topology = scaling && topologyOf(scaling);
+    const results: BenchResults | TopologyResults = topology ? { ...base, topology } : base;
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    if (topology) console.log(`\n${TOPOLOGY_LINE}; ${topology.temporal}, ${topology.historyShards} history shards`);
     console.log(`\n${renderReport(results)}\n`);
+    if (topology) console.log(`${renderWorkerScaling(topology, base.cores)}\n`);
     log(`written to ${RESULTS}; logs in ${join(RUN_DIR, 'logs')}`);
   } finally {
     tap?.stop();

@@ -1,6 +1,7 @@
-// `npm run chaos [-- --dropships N --minutes M --seed S]`: a few hundred dropships through the
-// simulators with faults injected, while the worker, the API server, Temporal and Postgres are
-// killed and started again. Prints what was lost or duplicated, writes .data/chaos/last.json and
+// `npm run chaos [-- --dropships N --minutes M --seed S --topology]`: a few hundred dropships
+// through the simulators with faults injected, while the worker, the API server, Temporal and
+// Postgres are killed and started again (--topology: Temporal's own server on Postgres, two
+// workers and two API servers, of which one worker or one API server at a time is killed). Prints what was lost or duplicated, writes .data/chaos/last.json and
 // exits non-zero when anything was. See docs/chaos.md.
 import { parseArgs } from 'node:util';
 import { formatReport } from '../src/dev/chaos/report';
@@ -19,12 +20,13 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { dropships: { type: 'string' }, minutes: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({ options: { dropships: { type: 'string' }, minutes: { type: 'string' }, seed: { type: 'string' }, topology: { type: 'boolean' } } });
   const chaos = new ChaosRun({
     ...DEFAULT_CHAOS_OPTIONS,
     dropships: positiveInt('dropships', values.dropships, DEFAULT_CHAOS_OPTIONS.dropships, 2000),
     minutes: positiveInt('minutes', values.minutes, DEFAULT_CHAOS_OPTIONS.minutes, MAX_MINUTES),
     seed: positiveInt('seed', values.seed, Date.now() % 100_000),
+    topology: values.topology ?? false,
     log: (line) => console.log(line),
   });
   const interrupted = async (signal: string) => {

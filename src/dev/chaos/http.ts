@@ -50,14 +50,32 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.max(0, ms)));
 }
 
-/** The API server or its upstreams may be down for seconds at a time: back off and try again. */
-export async function sendUntil<T = any>(method: string, url: string, o: RetryOptions): Promise<Answer<T>> {
+/**
+ * The API servers as a load balancer in front of them hands requests out: in turn. With one of
+ * them down, a request to it finds no answer and its retry goes to the next.
+ */
+export class ApiServers {
+  private turn = 0;
+
+  constructor(readonly urls: string[]) {}
+
+  /** The URL of `path` at the next server, each time it is called. */
+  at(path: string): () => string {
+    return () => `${this.urls[this.turn++ % this.urls.length]}${path}`;
+  }
+}
+
+/**
+ * The API server or its upstreams may be down for seconds at a time: back off and try again.
+ * `url` may be a function (ApiServers.at): each attempt then asks it again.
+ */
+export async function sendUntil<T = any>(method: string, url: string | (() => string), o: RetryOptions): Promise<Answer<T>> {
   const retryOn = o.retryOn ?? transient;
   const maxAttempts = o.maxAttempts ?? 200;
   let wait = 250;
   for (let attempt = 1; ; attempt++) {
     // no request outlives the deadline by more than a second
-    const a = await send<T>(method, url, { ...o, timeoutMs: Math.min(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, Math.max(1000, o.until - Date.now())) });
+    const a = await send<T>(method, typeof url === 'string' ? url : url(), { ...o, timeoutMs: Math.min(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, Math.max(1000, o.until - Date.now())) });
     if (!retryOn(a) || attempt >= maxAttempts || Date.now() + wait > o.until) return a;
     await sleep(wait);
     wait = Math.min(wait * 2, 4000);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { purchaseOrderNumber } from '../../../workflows/decisions';
 import { DEMO_CATALOG, demoDropshipBody } from '../demo';
-import { mustUntil, send, sendUntil, sleep, transient, type Answer } from './http';
+import { mustUntil, send, sendUntil, sleep, transient, type Answer, type ApiServers } from './http';
 import type { Random } from './random';
 import { CHAOS_STOCK, DISTRIBUTORS, ordersFor, uploadedTracking, type Sandbox, type SimShipment, type Snapshot } from './sandbox';
 
@@ -59,7 +59,8 @@ export interface DropshipRun {
 const SHIP_TO = demoDropshipBody().shipTo;
 
 export interface DriveContext {
-  api: string;
+  /** One API server, or two of them in turn (the topology run). */
+  api: ApiServers;
   sandbox: Sandbox;
   random: Random;
   /** Epoch ms: whatever has not completed by then is stuck. */
@@ -107,7 +108,7 @@ export async function driveDropship(ctx: DriveContext, dealer: Dealer, index: nu
       lineItems: lines.map((l) => ({ lineItemId: l.marketplaceLineId, quantity: l.quantity, sku: l.sku })),
     });
     const body = { pssOrderId: run.pssOrderId, marketplace: { code: 'ebay', orderId: run.ebayOrderId }, shipTo: SHIP_TO, lines };
-    const created = await sendUntil('POST', `${ctx.api}/v1/dropships`, { until: ctx.deadline, key: dealer.key, body });
+    const created = await sendUntil('POST', ctx.api.at('/v1/dropships'), { until: ctx.deadline, key: dealer.key, body });
     if (created.status !== 200 && created.status !== 201) return stopped(run, created, 'the create request was never accepted');
     run.phase = 'accepted';
     run.acceptedWith = created.status;
@@ -142,7 +143,7 @@ export async function driveDropship(ctx: DriveContext, dealer: Dealer, index: nu
     if (!all) throw new Error(waitedInVain(person, 'a tracking number never reached eBay'));
     run.phase = 'uploaded';
 
-    const done = await sendUntil('GET', `${ctx.api}/v1/dropships/${run.pssOrderId}`, {
+    const done = await sendUntil('GET', ctx.api.at(`/v1/dropships/${run.pssOrderId}`), {
       until: ctx.deadline,
       key: dealer.key,
       retryOn: (a) => transient(a) || (a.status === 200 && !['completed', 'needs_attention'].includes(a.body.status)),
@@ -177,7 +178,7 @@ function watchForPerson(ctx: DriveContext, dealer: Dealer, pssOrderId: string): 
   void (async () => {
     while (!ended && !needed && Date.now() < ctx.deadline) {
       await sleep(5000);
-      const a = await send('GET', `${ctx.api}/v1/dropships/${encodeURIComponent(pssOrderId)}`, { key: dealer.key });
+      const a = await send('GET', ctx.api.at(`/v1/dropships/${encodeURIComponent(pssOrderId)}`)(), { key: dealer.key });
       if (a.status !== 200 || a.body.status !== 'needs_attention') continue;
       const lost = (a.body.purchaseOrders as { poNumber: string; distributor: string; status: string; error?: { code: string } }[]).filter(
         (p) => p.status === 'needs_attention' && p.error?.code === 'duplicate_po' && p.distributor === 'tucker-rocky',
@@ -193,7 +194,7 @@ function watchForPerson(ctx: DriveContext, dealer: Dealer, pssOrderId: string): 
           needed = true;
           continue;
         }
-        await send('POST', `${ctx.api}/v1/purchase-orders/${p.poNumber}/retry`, { key: dealer.key, body: { distributorOrderId: atTucker.orderId } });
+        await send('POST', ctx.api.at(`/v1/purchase-orders/${p.poNumber}/retry`)(), { key: dealer.key, body: { distributorOrderId: atTucker.orderId } });
       }
     }
   })();
@@ -217,12 +218,12 @@ function stopped(run: DropshipRun, answer: Answer | undefined, problem: string):
  * Undefined once confirmed; otherwise the answer that stopped it.
  */
 async function confirm(ctx: DriveContext, dealer: Dealer, run: DropshipRun): Promise<Answer | undefined> {
-  const url = `${ctx.api}/v1/dropships/${run.pssOrderId}`;
+  const path = `/v1/dropships/${run.pssOrderId}`;
   const body = { confirmedBy: 'chaos@dealer', ...(run.swaps.length ? { lines: run.swaps } : {}) };
-  const confirmed = await sendUntil('POST', `${url}/confirm`, { until: ctx.deadline, key: dealer.key, body, timeoutMs: 60_000 });
+  const confirmed = await sendUntil('POST', ctx.api.at(`${path}/confirm`), { until: ctx.deadline, key: dealer.key, body, timeoutMs: 60_000 });
   if (confirmed.status === 202) return undefined;
   if (confirmed.status !== 409) return confirmed;
-  const seen = await sendUntil('GET', url, {
+  const seen = await sendUntil('GET', ctx.api.at(path), {
     until: ctx.deadline,
     key: dealer.key,
     retryOn: (a) => transient(a) || (a.status === 200 && a.body.status === 'awaiting_confirmation'),

@@ -44,7 +44,7 @@ export interface DropshipProblem {
 export interface ChaosReport {
   startedAt: string;
   finishedAt: string;
-  options: { dropships: number; minutes: number; seed: number; dealers: number; killRounds: number };
+  options: { dropships: number; minutes: number; seed: number; dealers: number; killRounds: number; topology?: boolean };
   dropships: { requested: number; started: number; completed: number; waitingForPerson: number; stuck: number; lost: number; neverAccepted: number };
   /** Not completed because a PO or an upload waits for a person (`needs_attention`), with the reason. */
   waitingForPerson: DropshipProblem[];
@@ -209,6 +209,7 @@ export function formatReport(r: ChaosReport): string {
   const d = r.dropships;
   const lines = [
     `Chaos run ${r.startedAt} → ${r.finishedAt} (seed ${r.options.seed}, ${r.options.dealers} dealers)`,
+    ...(r.options.topology ? ['topology: Temporal server on Postgres, 2 workers, 2 API servers'] : []),
     `Dropships: ${d.requested} requested, ${d.started} started, ${d.completed} completed, ${d.waitingForPerson} waiting for a person, ${d.stuck} stuck, ${d.lost} lost, ${d.neverAccepted} never accepted`,
     'Orders per PO at each distributor:',
     ...Object.entries(r.distributors).map(

@@ -2,18 +2,22 @@
 // SQLite file, a Postgres cluster of its own) against the simulators, under a load of dropships,
 // while faults are injected into the simulators and each process is killed and started again.
 // Then everything is counted. `npm run chaos` runs the big one; test/e2e/chaos.test.ts a small one.
+// The topology run (`--topology`) is production's shape instead: Temporal's own server on
+// Postgres, two workers and two API servers, and the kills take one worker or one API server at a
+// time while the load goes on through the other.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { findTemporalServer, pickTemporalPorts, prepareNamespace, setUpTemporalDatabases, spawnTemporalServer, TEMPORAL_DATABASES, writeServerConfig } from '../temporal-postgres';
 import { findTemporalCli } from '../temporal-server';
 import { runFaultPlan, runKillPlan } from './faults';
-import { sleep } from './http';
+import { ApiServers, sleep } from './http';
 import { createDealer, driveDropship, type Dealer, type DriveContext } from './load';
 import { PostgresCluster } from './postgres';
 import { seededRandom } from './random';
 import { countDistributors, countDropships, countUploads, failuresOf, markParked, type ChaosReport } from './report';
 import { Sandbox } from './sandbox';
-import { EntryPoint, freePort, TemporalDevServer, type ChaosProcess, type UnplannedExit } from './supervisor';
+import { EntryPoint, freePort, TemporalDevServer, TemporalServer, type ChaosProcess, type UnplannedExit } from './supervisor';
 
 const ROOT = resolve(__dirname, '../../..');
 
@@ -31,7 +35,12 @@ export interface ChaosOptions {
   faultsPerDropship: number;
   /** Lost answers to Tucker orders too (each such dropship then waits for a person, by design). */
   lostAnswersAtTucker: boolean;
-  /** Logs, Temporal's SQLite file and last.json. */
+  /**
+   * Temporal's own server on Postgres (databases in the run's cluster), two workers and two API
+   * servers; the kills are of workers and API servers, one at a time.
+   */
+  topology?: boolean;
+  /** Logs, Temporal's SQLite file (or the server's config) and last.json. */
   runDir: string;
   log: (line: string) => void;
 }
@@ -45,6 +54,9 @@ export const DEFAULT_CHAOS_OPTIONS = {
   lostAnswersAtTucker: true,
   runDir: join(ROOT, '.data/chaos'),
 };
+
+/** History shards of the topology run's Temporal server. */
+const TOPOLOGY_HISTORY_SHARDS = 4;
 
 /** Kept after the drive for the last look at every dropship and for stopping everything. */
 const RESERVE_MS = 90_000;
@@ -69,14 +81,19 @@ export class ChaosRun {
     mkdirSync(logs, { recursive: true });
 
     const sandbox = (this.sandbox = await new Sandbox().start());
-    const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const pgPort = await freePort();
     const postgres = (this.postgres = new PostgresCluster(pgPort));
     await postgres.init();
+    // Temporal's four services each keep a pool of their own
+    if (o.topology) appendFileSync(join(postgres.dir, 'data/postgresql.conf'), '\nmax_connections = 400\n');
     await postgres.start();
-    const temporal = new TemporalDevServer(this.unplanned, { cliPath: findTemporalCli(), port: temporalPort, dbFile: join(o.runDir, 'temporal.sqlite'), logFile: join(logs, 'temporal.log') });
+    const temporal = await this.temporal(pgPort, logs);
     this.processes.push(postgres, temporal);
     await temporal.start();
-    const api = `http://127.0.0.1:${apiPort}`;
+    if (o.topology) await prepareNamespace(temporal.address);
+    const apiPorts = o.topology ? [await freePort(), await freePort()] : [await freePort()];
+    const apis = apiPorts.map((p) => `http://127.0.0.1:${p}`);
+    const api = apis[0];
     const adminKey = `chaos-admin-${randomBytes(16).toString('hex')}`;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -86,16 +103,27 @@ export class ChaosRun {
       CREDENTIALS_KEY: `chaos:${randomBytes(32).toString('hex')}`,
       ADMIN_API_KEY: adminKey,
       HOST: '127.0.0.1',
-      PORT: String(apiPort),
       TRACKING_POLL_INTERVAL: '2s',
       LOG_LEVEL: 'warn',
       DATA_DIR: o.runDir,
     };
-    const worker = new EntryPoint('worker', this.unplanned, { root: ROOT, file: 'worker.ts', env, logFile: join(logs, 'worker.log'), readyLine: /polling task queue/ });
-    const server = new EntryPoint('api', this.unplanned, { root: ROOT, file: 'server.ts', env, logFile: join(logs, 'api.log'), readyUrl: `${api}/healthz` });
-    this.processes.push(worker, server);
-    await Promise.all([worker.start(), server.start()]);
-    o.log(`Postgres :${pgPort} (${postgres.dir}), Temporal ${temporal.address}, API ${api}, logs in ${logs}`);
+    const second = (name: 'worker' | 'api', n: number) => (n === 0 ? name : (`${name} 2` as const));
+    const workers = apis.map(
+      (_, n) => new EntryPoint(second('worker', n), this.unplanned, { root: ROOT, file: 'worker.ts', env, logFile: join(logs, `${second('worker', n).replace(' ', '-')}.log`), readyLine: /polling task queue/ }),
+    );
+    const servers = apis.map(
+      (url, n) =>
+        new EntryPoint(second('api', n), this.unplanned, {
+          root: ROOT,
+          file: 'server.ts',
+          env: { ...env, PORT: String(apiPorts[n]) },
+          logFile: join(logs, `${second('api', n).replace(' ', '-')}.log`),
+          readyUrl: `${url}/healthz`,
+        }),
+    );
+    this.processes.push(...workers, ...servers);
+    await Promise.all([...workers, ...servers].map((p) => p.start()));
+    o.log(`Postgres :${pgPort} (${postgres.dir}), Temporal ${temporal.address}${o.topology ? ' (its own server on Postgres)' : ''}, workers ${workers.length}, API ${apis.join(' ')}, logs in ${logs}`);
 
     const dealers: Dealer[] = [];
     for (let n = 1; n <= o.dealers; n++) dealers.push(await createDealer(api, adminKey, sandbox, n, deadline));
@@ -108,10 +136,12 @@ export class ChaosRun {
     const faultEveryMs = stormMs / Math.max(1, Math.ceil(o.dropships * o.faultsPerDropship));
     // separate streams, so the order in which concurrent parts draw does not change the choices
     const faultsDone = settled(runFaultPlan(sandbox, seededRandom(o.seed + 1), { everyMs: faultEveryMs, stopAt: stormEnd, lostAnswersAtTucker: o.lostAnswersAtTucker }, this.stopping.signal));
-    const ctx: DriveContext = { api, sandbox, random: seededRandom(o.seed), deadline, runs: [] };
+    const ctx: DriveContext = { api: new ApiServers(apis), sandbox, random: seededRandom(o.seed), deadline, runs: [] };
     let allDriven = false;
     const load = { inFlight: () => ctx.runs.filter((r) => r.phase !== 'completed' && r.problem === undefined).length, finished: () => allDriven };
-    const killsDone = settled(runKillPlan([worker, server, temporal, postgres], seededRandom(o.seed + 2), o.killRounds, stormStart, stormEnd, this.stopping.signal, load));
+    // one at a time: in the topology run a worker and an API server always serve
+    const victims = o.topology ? [...workers, ...servers] : [...workers, ...servers, temporal, postgres];
+    const killsDone = settled(runKillPlan(victims, seededRandom(o.seed + 2), o.killRounds, stormStart, stormEnd, this.stopping.signal, load));
     const progress = setInterval(() => o.log(`  ${progressLine(ctx)}`), 30_000);
     const drivers = [];
     try {
@@ -149,7 +179,7 @@ export class ChaosRun {
     const report: ChaosReport = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      options: { dropships: o.dropships, minutes: o.minutes, seed: o.seed, dealers: o.dealers, killRounds: o.killRounds },
+      options: { dropships: o.dropships, minutes: o.minutes, seed: o.seed, dealers: o.dealers, killRounds: o.killRounds, ...(o.topology ? { topology: true } : {}) },
       ...fates,
       distributors,
       marketplace,
@@ -161,6 +191,21 @@ export class ChaosRun {
     report.failures = failuresOf(report);
     writeFileSync(join(o.runDir, 'last.json'), JSON.stringify(report, null, 2));
     return report;
+  }
+
+  /**
+   * The dev server on a SQLite file, or (topology) Temporal's own server on databases in the run's
+   * Postgres cluster, set up here; either survives its crash.
+   */
+  private async temporal(pgPort: number, logs: string): Promise<TemporalDevServer | TemporalServer> {
+    const logFile = join(logs, 'temporal.log');
+    if (!this.o.topology) return new TemporalDevServer(this.unplanned, { cliPath: findTemporalCli(), port: await freePort(), dbFile: join(this.o.runDir, 'temporal.sqlite'), logFile });
+    const bin = findTemporalServer();
+    const ports = await pickTemporalPorts();
+    const config = { postgres: { port: pgPort, user: 'postgres' }, databases: TEMPORAL_DATABASES, ports, historyShards: TOPOLOGY_HISTORY_SHARDS };
+    await setUpTemporalDatabases(bin, config);
+    const args = writeServerConfig(join(this.o.runDir, 'temporal'), config);
+    return new TemporalServer(this.unplanned, { address: `127.0.0.1:${ports.frontend}`, spawn: () => spawnTemporalServer(bin, args, logFile) });
   }
 
   /** Stops every process and the simulators and deletes the Postgres cluster; safe to call twice. */

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { devServerArgs, waitForTemporal } from '../temporal-server';
 import { send, sleep } from './http';
 
-export type ProcessName = 'worker' | 'api' | 'temporal' | 'postgres';
+/** `worker 2` and `api 2`: the second worker and API server of the topology run. */
+export type ProcessName = 'worker' | 'api' | 'temporal' | 'postgres' | 'worker 2' | 'api 2';
 
 export interface ChaosProcess {
   readonly name: ProcessName;
@@ -212,6 +213,32 @@ export class TemporalDevServer extends Supervised {
 
   protected ready(child: ChildProcess): Promise<void> {
     return waitForTemporal(this.address, 90_000, child);
+  }
+
+  protected signal(child: ChildProcess, signal: NodeJS.Signals): void {
+    child.kill(signal);
+  }
+}
+
+/** Temporal's own server (src/dev/temporal-postgres.ts) on Postgres: its state is in the databases, so a crash loses nothing. */
+export class TemporalServer extends Supervised {
+  constructor(
+    unplanned: UnplannedExit[],
+    private readonly o: { address: string; spawn: () => ChildProcess },
+  ) {
+    super('temporal', unplanned);
+  }
+
+  get address(): string {
+    return this.o.address;
+  }
+
+  protected spawnChild(): ChildProcess {
+    return this.o.spawn();
+  }
+
+  protected ready(child: ChildProcess): Promise<void> {
+    return waitForTemporal(this.address, 120_000, child);
   }
 
   protected signal(child: ChildProcess, signal: NodeJS.Signals): void {
