@@ -3,8 +3,9 @@
 // older mirror never overwrites a newer one.
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createActivities, type PlacePurchaseOrderInput } from '../../activities';
+import { createActivities } from '../../activities';
 import { purchaseOrderNumber } from '../../workflows/decisions';
+import { wpsOrderInput } from '../support/purchase-orders';
 import { Stack, TEST_KEYS } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -18,18 +19,7 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 afterEach(() => stack.sim('wps', 'POST', '/__control/reset').then(() => stack.reseedSimulators()));
 
-function order(): PlacePurchaseOrderInput {
-  const pssOrderId = `FENCE-${randomUUID().slice(0, 8)}`;
-  return {
-    tenantId,
-    pssOrderId,
-    poNumber: purchaseOrderNumber(tenantId, pssOrderId, 'wps', 1),
-    distributor: 'wps',
-    attempt: 1,
-    shipTo: { name: 'A Buyer', address1: '1 Main St', city: 'Austin', state: 'TX', postalCode: '78701', country: 'US' },
-    lines: [{ lineId: 'L1', sku: 'HELMET-BELL-QUALIFIER-M', distributorSku: '72-0500M', quantity: 1 }],
-  };
-}
+const order = () => wpsOrderInput(tenantId, 'FENCE');
 
 /** One activity attempt, as Temporal would run it. */
 function attempt(n: number, poNumber: string) {

@@ -1,12 +1,11 @@
 // The account tracking read remembers the account's open POs: a read that finds nothing new asks
 // Postgres nothing about them; a PO placed since, or an old list, reads them again.
-import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
-import { createActivities, type PlacePurchaseOrderInput } from '../../activities';
+import { createActivities } from '../../activities';
 import { createTrackingActivities, OPEN_PO_REFRESH_INTERVALS } from '../../activities/tracking';
 import type { Sql } from '../../src/db';
-import { purchaseOrderNumber } from '../../workflows/decisions';
+import { wpsOrderInput } from '../support/purchase-orders';
 import { Stack, TEST_KEYS } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -33,18 +32,7 @@ function countingSql(): { sql: Sql; openPoReads: () => number } {
 
 const env = () => new MockActivityEnvironment({ attempt: 1, activityId: '1', workflowExecution: { workflowId: 'tracking:test', runId: 'run-1' } } as never);
 
-function order(): PlacePurchaseOrderInput {
-  const pssOrderId = `MEM-${randomUUID().slice(0, 8)}`;
-  return {
-    tenantId,
-    pssOrderId,
-    poNumber: purchaseOrderNumber(tenantId, pssOrderId, 'wps', 1),
-    distributor: 'wps',
-    attempt: 1,
-    shipTo: { name: 'A Buyer', address1: '1 Main St', city: 'Austin', state: 'TX', postalCode: '78701', country: 'US' },
-    lines: [{ lineId: 'L1', sku: 'HELMET-BELL-QUALIFIER-M', distributorSku: '72-0500M', quantity: 1 }],
-  };
-}
+const order = () => wpsOrderInput(tenantId, 'MEM');
 
 it('reads the open POs from Postgres only when a PO was placed since or the list is old', async () => {
   const place = createActivities({ sql: stack.sql, credentialKeys: TEST_KEYS }).placePurchaseOrder;
