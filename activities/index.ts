@@ -17,14 +17,11 @@ import { observeConfirmToAck, purchaseOrdersPlaced, purchaseOrdersRefused, recor
 import type { UrlPolicy } from '../src/outbound';
 import { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED } from '../workflows/messages';
 import type {
-  DropshipEvent,
-  DropshipStatus,
   PurchaseOrderError,
   PurchaseOrderFate,
   PurchaseOrderState,
   ShipmentState,
   ShipToAddress,
-  UploadState,
 } from '../workflows/types';
 
 export { DISTRIBUTOR_REFUSAL, UPLOAD_REFUSED };
@@ -94,7 +91,6 @@ export interface UploadTrackingInput {
   /** The dropship's state as the upload was started: written to the mirror first. */
   mirror?: MirrorInput;
 }
-
 
 /**
  * Turns an adapter failure into what Temporal should do: a permanent refusal becomes a

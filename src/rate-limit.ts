@@ -9,6 +9,7 @@
 // polls, that decision needs one shared bucket per account to take from, not a queue's rate.
 import { sha256Hex } from './crypto';
 import type { Sql } from './db';
+import { GroupCommit } from './group-commit';
 import type { RequestLimiter, RequestPriority } from './http';
 
 /**
@@ -39,8 +40,14 @@ interface Ask {
   key: string;
   perSecond: number;
   priority: RequestPriority;
-  resolve: (r: { granted: boolean; tokens: number; waitMs: number; at: Date }) => void;
-  reject: (err: unknown) => void;
+}
+
+/** What one take was answered. */
+interface Answer {
+  granted: boolean;
+  tokens: number;
+  waitMs: number;
+  at: Date;
 }
 
 /** One statement's answer for one key: how many orders and reads it granted, and what is left. */
@@ -107,44 +114,23 @@ async function takeMany(sql: Sql, asks: Ask[]): Promise<Map<string, KeyGrant>> {
 export function createPostgresLimiter(sql: Sql): PostgresLimiter {
   const shared = limiters.get(sql);
   if (shared) return shared;
-  let queue: Ask[] = [];
-  let running = false;
-
-  async function drain() {
-    running = true;
-    try {
-      // takes asked in the same turn of the event loop go in the first statement
-      await new Promise((r) => setImmediate(r));
-      while (queue.length) {
-        const asks = queue;
-        queue = [];
-        try {
-          const grants = await takeMany(sql, asks);
-          // hand out each key's grants in the order asked, orders first
-          const left = new Map([...grants].map(([k, g]) => [k, { orders: g.ok ? g.orders : 0, reads: g.ok ? g.reads : 0 }]));
-          for (const a of asks) {
-            const g = grants.get(a.key)!;
-            const l = left.get(a.key)!;
-            const mine = a.priority === 'read' ? l.reads > 0 && l.reads-- > 0 : l.orders > 0 && l.orders-- > 0;
-            const capacity = Math.max(1, a.perSecond);
-            const need = 1 + (a.priority === 'read' ? readReserve(capacity) : 0);
-            a.resolve({ granted: mine, tokens: g.tokens, at: g.at, waitMs: mine ? 0 : g.ok ? Math.max(1, Math.ceil(((need - g.tokens) / a.perSecond) * 1000)) : 1 });
-          }
-        } catch (err) {
-          for (const a of asks) a.reject(err);
-        }
-      }
-    } finally {
-      running = false;
-    }
-  }
-
-  function ask(key: string, perSecond: number, priority: RequestPriority) {
-    if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`a request cap must be a positive rate, not ${perSecond}/s`);
-    return new Promise<{ granted: boolean; tokens: number; waitMs: number; at: Date }>((resolve, reject) => {
-      queue.push({ key, perSecond, priority, resolve, reject });
-      if (!running) void drain();
+  const asks = new GroupCommit<Ask, Answer>(async (batch) => {
+    const grants = await takeMany(sql, batch);
+    // hand out each key's grants in the order asked, orders first
+    const left = new Map([...grants].map(([k, g]) => [k, { orders: g.ok ? g.orders : 0, reads: g.ok ? g.reads : 0 }]));
+    return batch.map((a) => {
+      const g = grants.get(a.key)!;
+      const l = left.get(a.key)!;
+      const mine = a.priority === 'read' ? l.reads > 0 && l.reads-- > 0 : l.orders > 0 && l.orders-- > 0;
+      const capacity = Math.max(1, a.perSecond);
+      const need = 1 + (a.priority === 'read' ? readReserve(capacity) : 0);
+      return { granted: mine, tokens: g.tokens, at: g.at, waitMs: mine ? 0 : g.ok ? Math.max(1, Math.ceil(((need - g.tokens) / a.perSecond) * 1000)) : 1 };
     });
+  });
+
+  function ask(key: string, perSecond: number, priority: RequestPriority): Promise<Answer> {
+    if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`a request cap must be a positive rate, not ${perSecond}/s`);
+    return asks.add({ key, perSecond, priority });
   }
   async function tryTake(key: string, perSecond: number, priority: RequestPriority = 'order') {
     const { granted, tokens, waitMs } = await ask(key, perSecond, priority);
