@@ -1,8 +1,9 @@
 // AccountTrackingWorkflow: reads the tracking of every open PO of one dealer account at one
 // distributor in one go per interval, and wakes only the dropships whose shipments changed. The
-// place activity starts it (signal-with-start) when it places a PO; it ends after a few reads
-// that find nothing open, and the next PO placed starts it again. The dropships keep their own
-// per-PO read as a fallback at a long interval, so a missed read delays tracking, never loses it.
+// place activity starts it (signal-with-start) when it places a PO; once a read finds nothing open
+// it waits for the next PO and ends when none comes for a while (runs from before that read three
+// times first); the next PO placed starts it again. The dropships keep their own per-PO read as a
+// fallback at a long interval, so a missed read delays tracking, never loses it.
 import { condition, continueAsNew, patched, proxyActivities, setCurrentDetails, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { TrackingActivities } from '../activities/tracking';
 import { DISTRIBUTOR_REFUSAL, followAccountSignal, type AccountTrackingInput } from './messages';
