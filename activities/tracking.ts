@@ -4,7 +4,7 @@
 // Idempotency: the read is read-only at the distributor; what it finds is sent to each dropship
 // whose shipments changed, and a dropship ignores a tracking number it already has, so a read
 // repeated (a retry, or before the dropship's mirror caught up) changes nothing twice.
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { CredentialKey } from '../src/config';
 import { distributorAdapterFor, type OpenedConnectionCache } from '../src/connections';
@@ -52,18 +52,19 @@ export const OPEN_PO_REFRESH_INTERVALS = 10;
 
 /**
  * The open POs of each account as this worker last read them, so a read that finds nothing new
- * costs no SELECT. A PO placed since (the reader's signal count moved) or a list older than
- * OPEN_PO_REFRESH_INTERVALS reads Postgres again; POs a person cancelled meanwhile stay listed
+ * costs no SELECT. The list belongs to one run of the reader, since a new run (started again, or
+ * continued as new) counts its signals from its own start. A PO placed since (the count moved), a
+ * new run, or a list older than OPEN_PO_REFRESH_INTERVALS reads Postgres again; POs a person cancelled meanwhile stay listed
  * until then, which only costs their share of the batched read (their dropship ignores them).
  */
 class OpenPoMemory {
-  private lists = new Map<string, { placedSignals: number; at: number; open: OpenPo[] }>();
-  get(key: string, placedSignals: number, maxAgeMs: number, now: number): OpenPo[] | undefined {
+  private lists = new Map<string, { runId: string; placedSignals: number; at: number; open: OpenPo[] }>();
+  get(key: string, runId: string, placedSignals: number, maxAgeMs: number, now: number): OpenPo[] | undefined {
     const e = this.lists.get(key);
-    return e && e.placedSignals === placedSignals && now - e.at < maxAgeMs ? e.open : undefined;
+    return e && e.runId === runId && e.placedSignals === placedSignals && now - e.at < maxAgeMs ? e.open : undefined;
   }
-  set(key: string, placedSignals: number, open: OpenPo[], now: number): void {
-    this.lists.set(key, { placedSignals, at: now, open });
+  set(key: string, runId: string, placedSignals: number, open: OpenPo[], now: number): void {
+    this.lists.set(key, { runId, placedSignals, at: now, open });
   }
   /** The same list less the POs that shipped in full; it is as old as before. */
   keepOpen(key: string): void {
@@ -97,9 +98,10 @@ export function createTrackingActivities(deps: TrackingActivityDeps, now = () =>
     async readAccountTracking(input: { tenantId: string; distributor: string; intervalMs?: number; placedSignals?: number }): Promise<{ open: number; calls: number; changed: number }> {
       const key = `${input.tenantId}\u0000${input.distributor}`;
       const signals = input.placedSignals ?? 0;
-      const remembered = input.intervalMs === undefined ? undefined : memory.get(key, signals, input.intervalMs * OPEN_PO_REFRESH_INTERVALS, now());
+      const runId = Context.current().info.workflowExecution?.runId ?? '';
+      const remembered = input.intervalMs === undefined ? undefined : memory.get(key, runId, signals, input.intervalMs * OPEN_PO_REFRESH_INTERVALS, now());
       const open = remembered ?? [...(await readOpenPos(input.tenantId, input.distributor))];
-      if (!remembered) memory.set(key, signals, open, now());
+      if (!remembered) memory.set(key, runId, signals, open, now());
       if (open.length === 0) return { open: 0, calls: 0, changed: 0 };
 
       const found = await withCallLog({ sql, urlPolicy: deps.urlPolicy, timeoutCapMs: deps.upstreamTimeoutCapMs }, { tenantId: input.tenantId, operation: 'tracking_account' }, async (calls) => {

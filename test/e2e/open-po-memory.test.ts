@@ -30,7 +30,7 @@ function countingSql(): { sql: Sql; openPoReads: () => number } {
   return { sql, openPoReads: () => n };
 }
 
-const env = () => new MockActivityEnvironment({ attempt: 1, activityId: '1', workflowExecution: { workflowId: 'tracking:test', runId: 'run-1' } } as never);
+const env = (runId = 'run-1') => new MockActivityEnvironment({ attempt: 1, activityId: '1', workflowExecution: { workflowId: 'tracking:test', runId } } as never);
 
 const order = () => wpsOrderInput(tenantId, 'MEM');
 
@@ -67,4 +67,8 @@ it('reads the open POs from Postgres only when a PO was placed since or the list
   now += 1000 * OPEN_PO_REFRESH_INTERVALS;
   await read(2);
   expect(openPoReads()).toBe(3);
+
+  // A reader started again counts its signals from 0: the same count in a new run is not the same list.
+  await env('run-2').run(reader.readAccountTracking, { tenantId, distributor: 'wps', intervalMs: 1000, placedSignals: 2 });
+  expect(openPoReads()).toBe(4);
 });
